@@ -1,0 +1,1 @@
+//! The `channel` layer (being written).

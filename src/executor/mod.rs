@@ -1,0 +1,1 @@
+//! The `executor` layer (being written).

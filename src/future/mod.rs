@@ -1,0 +1,1 @@
+//! The `future` layer (being written).

@@ -1,0 +1,1 @@
+//! The `promise` layer (being written).

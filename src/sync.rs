@@ -1,0 +1,151 @@
+//! The one place that chooses between `std` and `loom`.
+//!
+//! Everything in the crate that is shared between threads imports its
+//! atomics, `Arc`, `Mutex`, `Condvar`, `thread` and `UnsafeCell` from here.
+//! A normal build gets the `std` types. A build with
+//! `RUSTFLAGS="--cfg async_primer_loom"` gets [loom]'s instrumented copies,
+//! which let the loom model tests in `tests/loom_*.rs` explore every
+//! interleaving of the threads they start.
+//!
+//! Why a crate-specific cfg and not the customary `--cfg loom`: that flag is
+//! global, so it would also switch `futures`, `tokio` and every other crate
+//! in the build into *their* loom modes, which we neither need nor want to
+//! compile. `async_primer_loom` touches only this crate.
+//!
+//! Two small differences from `std`, made on purpose:
+//!
+//! * [`Mutex::lock`] never returns a poison error. A panicking callback
+//!   must leave an emitter or a promise usable (see DESIGN.md: "no poisoned
+//!   state"), so every lock in the crate takes the data back from a poisoned
+//!   mutex. Our critical sections never run user code, so the data inside
+//!   is always consistent when a panic unwinds past a lock.
+//! * [`UnsafeCell`] has loom's closure-based `with` / `with_mut` API in both
+//!   builds, so that loom can check every access for data races.
+//!
+//! [loom]: https://docs.rs/loom
+
+#![allow(dead_code, unused_imports)]
+
+#[cfg(not(async_primer_loom))]
+mod imp {
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::atomic;
+    pub(crate) use std::thread;
+    pub(crate) use std::thread_local;
+
+    pub(crate) type StdMutex<T> = std::sync::Mutex<T>;
+    pub(crate) type StdCondvar = std::sync::Condvar;
+    /// The guard returned by [`super::Mutex::lock`].
+    pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+    /// `std::cell::UnsafeCell` with loom's `with` / `with_mut` API.
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+
+    impl<T: ?Sized> UnsafeCell<T> {
+        /// Gives `f` a shared raw pointer; the caller promises no `&mut`
+        /// to the value exists while `f` runs.
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Gives `f` a unique raw pointer; the caller promises no other
+        /// reference to the value exists while `f` runs.
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(async_primer_loom)]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::sync::atomic;
+    pub(crate) use loom::thread;
+    pub(crate) use loom::thread_local;
+
+    pub(crate) type StdMutex<T> = loom::sync::Mutex<T>;
+    pub(crate) type StdCondvar = loom::sync::Condvar;
+    /// The guard returned by [`super::Mutex::lock`].
+    pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+}
+
+pub(crate) use imp::{Arc, MutexGuard, UnsafeCell, atomic, thread, thread_local};
+
+/// A mutex whose `lock` cannot fail: poisoning is ignored (see the module
+/// docs for why that is sound here).
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(imp::StdMutex<T>);
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Mutex(imp::StdMutex::new(value))
+    }
+
+    /// Locks, taking the data back even if an earlier holder panicked.
+    #[inline]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Locks only if nobody holds the lock right now.
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        match self.0.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A condition variable paired with [`Mutex`]; like it, it ignores poison.
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(imp::StdCondvar);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        Condvar(imp::StdCondvar::new())
+    }
+
+    pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.0.wait(guard).unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits for a notification or until `timeout` passes. (Under loom the
+    /// timeout is ignored: loom has no clock, so it behaves like `wait`.)
+    pub(crate) fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: std::time::Duration,
+    ) -> MutexGuard<'a, T> {
+        match self.0.wait_timeout(guard, timeout) {
+            Ok((guard, _)) => guard,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
+    pub(crate) fn notify_one(&self) {
+        self.0.notify_one()
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.0.notify_all()
+    }
+}

@@ -1,0 +1,1 @@
+//! The `time` layer (being written).
