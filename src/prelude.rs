@@ -3,6 +3,7 @@
 //! Each layer adds its most used names here, one line per layer.
 
 // callback layer
+pub use crate::callback::{EventEmitter, Outcome, callbackify, completion, promisify};
 
 // executor and time layers
 
