@@ -1,0 +1,206 @@
+//! The ready list behind [`join_all`](super::join_all) and
+//! [`try_join_all`](super::try_join_all): one waker per child, and a list of
+//! the children that were woken, so the parent re-polls only those.
+//!
+//! Internal; there is nothing to call from outside. The point, for a
+//! reader: with 100,000 children each woken once, the parent polls each
+//! child about twice (the first poll, and once after its wake), not
+//! 100,000 times 100,000 / 2 as a "poll everybody on every wake" join would.
+
+// How it works
+//
+// One allocation holds everything (`Arc<Shared>`): the head of a lock-free
+// stack of woken children, the parent's waker, and one `Node` per child.
+// A child's waker is a pointer to its `Node` (a hand-made `RawWaker`);
+// cloning it bumps the `Arc`'s count, so no per-child allocation happens.
+//
+//       child i's waker                           parent's poll
+//   node.queued: false -> true   (already true: stop, it is listed)
+//   push node i onto `head`      ----------->  swap `head` with null,
+//   head was empty? wake parent                 walk the list: for each node
+//                                                 read `next`, set queued=false,
+//                                                 poll child i
+//
+// Node states:  Idle (queued=false) --wake--> Listed (queued=true)
+//               Listed --parent takes it--> Idle, then the child is polled
+//
+// Why waking the parent only on "empty -> non-empty" is enough: after the
+// parent empties the list, the first push sees null and wakes it; every
+// later push lands on a list the parent will take on that woken poll.
+//
+// Why the stack is safe without ABA worries: children only push, and the
+// parent only takes the whole list at once (`swap`), never pops one node.
+//
+// Rejected: `Mutex<Vec<usize>>` as the ready list (simple, but a lock per
+// wake) and an `Arc` per child (one allocation per child, as `futures`'
+// `FuturesUnordered` does); both are slower at a million children.
+//
+// Orderings: the pusher's `compare_exchange` on `head` is Release and the
+// parent's `swap` is Acquire, so the parent sees every `next` written
+// before a push. `queued` uses AcqRel swaps on both sides so that a wake
+// that found `queued == true` (and so did nothing) still publishes what
+// the waking thread wrote before it to the parent's following poll.
+
+use std::mem::ManuallyDrop;
+use std::ptr;
+use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+use crate::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use crate::sync::{Arc, Mutex};
+
+/// The shared ready list of one `join_all` / `try_join_all`.
+pub(crate) struct WakeList {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Top of the stack of woken children (null when empty).
+    head: AtomicPtr<Node>,
+    /// The waker of the task polling the join; woken on empty -> non-empty.
+    parent: Mutex<Option<Waker>>,
+    nodes: Box<[Node]>,
+}
+
+struct Node {
+    index: usize,
+    /// `true` while the node is on the stack (or about to be pushed).
+    queued: AtomicBool,
+    /// The node below this one on the stack.
+    next: AtomicPtr<Node>,
+    /// Back to the owning allocation, for the refcount and the stack head.
+    shared: *const Shared,
+}
+
+// SAFETY: `Node::shared` is a pointer into an `Arc<Shared>` that outlives
+// every node (the nodes live inside it); everything else in `Shared` is an
+// atomic or a `Mutex`, so sharing between threads is fine. `Waker` must be
+// `Send + Sync`, and these are the data behind our wakers.
+unsafe impl Send for Shared {}
+// SAFETY: as above.
+unsafe impl Sync for Shared {}
+
+impl WakeList {
+    /// A ready list for `n` children, all initially idle.
+    pub(crate) fn new(n: usize) -> WakeList {
+        let nodes = (0..n)
+            .map(|index| Node {
+                index,
+                queued: AtomicBool::new(false),
+                next: AtomicPtr::new(ptr::null_mut()),
+                shared: ptr::null(),
+            })
+            .collect();
+        let mut shared = Arc::new(Shared {
+            head: AtomicPtr::new(ptr::null_mut()),
+            parent: Mutex::new(None),
+            nodes,
+        });
+        let back = Arc::as_ptr(&shared);
+        let only = Arc::get_mut(&mut shared).expect("just created, so unshared");
+        for node in only.nodes.iter_mut() {
+            node.shared = back;
+        }
+        WakeList { shared }
+    }
+
+    /// Stores the parent's waker (skipping the clone if it is the same).
+    pub(crate) fn register(&self, waker: &Waker) {
+        let mut slot = self.shared.parent.lock();
+        match &*slot {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Calls `f` with a context whose waker lists child `index` when woken.
+    #[inline]
+    pub(crate) fn with_child<R>(&self, index: usize, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let node: *const Node = &self.shared.nodes[index];
+        // SAFETY: the data pointer is a live `Node` inside `self.shared`,
+        // which outlives this call; wrapped in `ManuallyDrop`, the borrowed
+        // waker never runs `drop_waker`, matching the refcount we did not
+        // take. Clones the child makes take their own count.
+        let waker =
+            ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(node.cast(), &VTABLE)) });
+        f(&mut Context::from_waker(&waker))
+    }
+
+    /// Takes every child woken since the last call and calls `f` with each
+    /// index (most recently woken first).
+    pub(crate) fn drain(&self, mut f: impl FnMut(usize)) {
+        // Acquire: pairs with the Release push, so each `next` is visible.
+        let mut node = self.shared.head.swap(ptr::null_mut(), Ordering::Acquire);
+        while !node.is_null() {
+            // SAFETY: only pointers to nodes of `self.shared` are ever pushed.
+            let n = unsafe { &*node };
+            // Read `next` first: once `queued` is false the node may be
+            // pushed again, overwriting `next`.
+            node = n.next.load(Ordering::Relaxed);
+            // AcqRel: see the module comment (a wake that saw `true`).
+            n.queued.swap(false, Ordering::AcqRel);
+            f(n.index);
+        }
+    }
+}
+
+impl Node {
+    /// What every waker of this child does when woken.
+    fn wake(&self) {
+        // AcqRel: Release publishes the waker's earlier writes to the parent.
+        if self.queued.swap(true, Ordering::AcqRel) {
+            return; // already listed; the parent will poll this child
+        }
+        // SAFETY: `shared` was set at creation and the allocation is kept
+        // alive by the waker calling us (or by the `WakeList`).
+        let shared = unsafe { &*self.shared };
+        let me = self as *const Node as *mut Node;
+        let mut head = shared.head.load(Ordering::Relaxed);
+        loop {
+            self.next.store(head, Ordering::Relaxed);
+            // Release: pairs with the parent's Acquire swap in `drain`.
+            match shared
+                .head
+                .compare_exchange_weak(head, me, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(actual) => head = actual,
+            }
+        }
+        if head.is_null() {
+            // The list was empty: nobody has woken the parent since it last
+            // drained. Clone outside the lock's scope, wake after.
+            let parent = shared.parent.lock().clone();
+            if let Some(parent) = parent {
+                parent.wake();
+            }
+        }
+    }
+}
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_ref, drop_waker);
+
+unsafe fn clone_waker(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is a `Node` whose `Shared` is alive (the caller holds
+    // a waker, so a count or the `WakeList` keeps it alive); we take one
+    // more count for the new waker, given back in `drop_waker`.
+    unsafe { Arc::increment_strong_count((*data.cast::<Node>()).shared) };
+    RawWaker::new(data, &VTABLE)
+}
+
+unsafe fn wake(data: *const ()) {
+    // SAFETY: same contract as `wake_by_ref` followed by `drop_waker`.
+    unsafe {
+        wake_by_ref(data);
+        drop_waker(data);
+    }
+}
+
+unsafe fn wake_by_ref(data: *const ()) {
+    // SAFETY: `data` points to a live `Node` (see `clone_waker`).
+    unsafe { (*data.cast::<Node>()).wake() }
+}
+
+unsafe fn drop_waker(data: *const ()) {
+    // SAFETY: this waker owned one count, taken in `clone_waker`.
+    unsafe { Arc::decrement_strong_count((*data.cast::<Node>()).shared) }
+}
