@@ -1,0 +1,262 @@
+#![cfg(async_primer_loom)]
+//! Loom models for the callback layer (`src/callback/`): every interleaving
+//! of two threads, each model asserting counts, not only "no panic".
+//!
+//! Run: `RUSTFLAGS="--cfg async_primer_loom" LOOM_MAX_PREEMPTIONS=2
+//! cargo test --release --test loom_callback`
+//!
+//! Which bug each model catches:
+//!
+//! * `value_then_callback` / `callback_then_value`: the completion's
+//!   "whichever arrives second runs the callback" rule. A non-atomic
+//!   check-then-set of the state (load + store instead of `fetch_or`) lets
+//!   both sides think they came first, so the callback never runs: these
+//!   two (and `drop_producer_racing_registration`) fail with "callback
+//!   exactly once" (verified by breaking it on purpose). A `Relaxed`
+//!   `fetch_or` makes all four completion models fail with loom's
+//!   "Causality violation" on the slots (also verified).
+//! * `drop_producer_racing_registration`: a producer dropped without a
+//!   value must reach the callback as `Cancelled`, exactly once, even when
+//!   the drop races with `on_complete`; catches a Drop that forgets to
+//!   arrive, or a callback leaked without being called.
+//! * `drop_consumer_racing_completion`: a consumer dropped while the value
+//!   is delivered: the value is either handed back (`Err`) or dropped by
+//!   the consumer, exactly once (drop count 1: never lost twice, never
+//!   leaked), and `is_cancelled` never lies. (The load + store bug above
+//!   does not fail here: nobody runs `finish`, but the shared state's own
+//!   drop still drops the value once, which is the right count.)
+//! * `emit_while_adding_and_removing`: `emit` must iterate one consistent
+//!   snapshot. Iterating the live list (or a snapshot torn by a concurrent
+//!   `on`/`off`) could skip both the removed and the added listener, or
+//!   run a listener twice; counts and `emit`'s return value catch that.
+//! * `once_emitted_from_two_threads`: a `once` listener runs exactly once
+//!   when two emits race (catches a check-then-remove without the `fired`
+//!   claim).
+//! * `next_polled_while_emitting`: `EventEmitter::next()` polled on one
+//!   thread while another emits. Catches a lost wake-up: if the future does
+//!   not store its waker (or checks and stores it outside the lock the
+//!   listener uses), a Pending first poll is never woken. Verified: with the
+//!   waker store in `Next::poll` removed, this model fails with "lost
+//!   wake-up" and every other model passes.
+
+use async_primer::callback::{EventEmitter, Outcome, completion};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A value that counts its drops, to prove nothing is lost or leaked.
+struct Tracked {
+    value: u32,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Registers a callback that records what it saw; returns (calls, last value seen or 0 = cancelled).
+fn recording_callback(
+    calls: &Arc<AtomicUsize>,
+    seen: &Arc<AtomicUsize>,
+) -> impl FnOnce(Outcome<Tracked>) + Send + 'static {
+    let calls = calls.clone();
+    let seen = seen.clone();
+    move |outcome| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        match outcome {
+            Outcome::Value(t) => seen.store(t.value as usize, Ordering::SeqCst),
+            Outcome::Cancelled => seen.store(usize::MAX, Ordering::SeqCst),
+        }
+    }
+}
+
+#[test]
+fn value_then_callback() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (completer, completion) = completion::<Tracked>();
+        let value = Tracked {
+            value: 7,
+            drops: drops.clone(),
+        };
+        // The producer starts first, on its own thread.
+        let producer = thread::spawn(move || completer.complete(value).is_ok());
+        completion.on_complete(recording_callback(&calls, &seen));
+        assert!(producer.join().unwrap(), "the consumer never left");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
+        assert_eq!(seen.load(Ordering::SeqCst), 7, "callback saw the value");
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped exactly once");
+    });
+}
+
+#[test]
+fn callback_then_value() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (completer, completion) = completion::<Tracked>();
+        // The consumer starts first, on its own thread.
+        let cb = recording_callback(&calls, &seen);
+        let consumer = thread::spawn(move || completion.on_complete(cb));
+        let ok = completer
+            .complete(Tracked {
+                value: 9,
+                drops: drops.clone(),
+            })
+            .is_ok();
+        consumer.join().unwrap();
+        assert!(ok);
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
+        assert_eq!(seen.load(Ordering::SeqCst), 9, "callback saw the value");
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped exactly once");
+    });
+}
+
+#[test]
+fn drop_producer_racing_registration() {
+    loom::model(|| {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (completer, completion) = completion::<Tracked>();
+        let producer = thread::spawn(move || drop(completer));
+        completion.on_complete(recording_callback(&calls, &seen));
+        producer.join().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
+        assert_eq!(seen.load(Ordering::SeqCst), usize::MAX, "it heard Cancelled");
+    });
+}
+
+#[test]
+fn drop_consumer_racing_completion() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (completer, completion) = completion::<Tracked>();
+        let consumer = thread::spawn(move || drop(completion));
+        let cancelled_before = completer.is_cancelled();
+        let result = completer.complete(Tracked {
+            value: 3,
+            drops: drops.clone(),
+        });
+        if cancelled_before {
+            assert!(result.is_err(), "is_cancelled said the consumer had left");
+        }
+        match result {
+            // Handed back: the value is alive and ours until we drop it.
+            Err(t) => {
+                assert_eq!(t.value, 3);
+                assert_eq!(drops.load(Ordering::SeqCst), 0);
+                drop(t);
+            }
+            // Accepted: the consumer's drop (now or later) drops it.
+            Ok(()) => {}
+        }
+        consumer.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "never lost, never leaked");
+    });
+}
+
+fn counting_listener(counter: &Arc<AtomicUsize>) -> impl Fn(&u32) + Send + Sync + 'static {
+    let counter = counter.clone();
+    move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn emit_while_adding_and_removing() {
+    loom::model(|| {
+        let emitter = Arc::new(EventEmitter::<u32>::new());
+        let (a, b, c) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let id_a = emitter.on(counting_listener(&a));
+        emitter.on(counting_listener(&b));
+        let e = emitter.clone();
+        let c2 = c.clone();
+        let editor = thread::spawn(move || {
+            e.on(counting_listener(&c2));
+            assert!(e.off(id_a));
+        });
+        let ran = emitter.emit(1);
+        editor.join().unwrap();
+        let (a, b, c) = (
+            a.load(Ordering::SeqCst),
+            b.load(Ordering::SeqCst),
+            c.load(Ordering::SeqCst),
+        );
+        assert_eq!(b, 1, "a listener present throughout must run exactly once");
+        assert_eq!(ran, a + b + c, "emit counts what ran");
+        // Snapshots are [A,B], [A,B,C] or [B,C]: never "neither A nor C".
+        assert!(
+            matches!((a, c), (1, 0) | (1, 1) | (0, 1)),
+            "torn snapshot: a={a} c={c}"
+        );
+        assert_eq!(emitter.listener_count(), 2);
+    });
+}
+
+#[test]
+fn once_emitted_from_two_threads() {
+    loom::model(|| {
+        let emitter = Arc::new(EventEmitter::<u32>::new());
+        let once = Arc::new(AtomicUsize::new(0));
+        emitter.once(counting_listener(&once));
+        let e = emitter.clone();
+        let other = thread::spawn(move || e.emit(1));
+        let here = emitter.emit(2);
+        let there = other.join().unwrap();
+        assert_eq!(once.load(Ordering::SeqCst), 1, "once means once");
+        assert_eq!(here + there, 1, "exactly one emit reports running it");
+        assert_eq!(emitter.listener_count(), 0);
+    });
+}
+
+/// A waker that counts how often it is woken.
+struct CountingWaker(Arc<AtomicUsize>);
+
+impl Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn next_polled_while_emitting() {
+    loom::model(|| {
+        let emitter = Arc::new(EventEmitter::<u32>::new());
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let waker = Waker::from(std::sync::Arc::new(CountingWaker(wakes.clone())));
+        let mut cx = Context::from_waker(&waker);
+
+        let mut next = emitter.next();
+        let e = emitter.clone();
+        let emitting = thread::spawn(move || e.emit(42));
+        let first = Pin::new(&mut next).poll(&mut cx);
+        let ran = emitting.join().unwrap();
+        assert_eq!(ran, 1, "the next() listener ran");
+        match first {
+            Poll::Ready(v) => {
+                assert_eq!(v, Some(42));
+                assert_eq!(wakes.load(Ordering::SeqCst), 0, "no waker was stored");
+            }
+            Poll::Pending => {
+                // The event came after the poll stored its waker: it must
+                // have been woken, exactly once, and now be ready.
+                assert_eq!(wakes.load(Ordering::SeqCst), 1, "lost wake-up");
+                assert_eq!(Pin::new(&mut next).poll(&mut cx), Poll::Ready(Some(42)));
+            }
+        }
+        drop(next);
+        assert_eq!(emitter.listener_count(), 0, "nothing left registered");
+    });
+}
