@@ -1,0 +1,289 @@
+//! A oneshot channel: one value, sent once, from one [`Sender`] to one
+//! [`Receiver`]. The receiver is a future of `Result<T, Closed>`.
+//!
+//! ```
+//! use async_primer::channel::{oneshot, Closed};
+//!
+//! let (tx, rx) = oneshot();
+//! std::thread::spawn(move || {
+//!     tx.send(6 * 7).unwrap(); // never waits
+//! });
+//! assert_eq!(futures::executor::block_on(rx), Ok(42));
+//!
+//! // A sender dropped without sending closes the channel:
+//! let (tx, rx) = oneshot::<u8>();
+//! drop(tx);
+//! assert_eq!(futures::executor::block_on(rx), Err(Closed));
+//!
+//! // A send to a receiver that is gone gives the value back:
+//! let (tx, rx) = oneshot();
+//! drop(rx);
+//! assert!(tx.is_closed());
+//! assert_eq!(tx.send("lost"), Err("lost"));
+//! ```
+//!
+//! Cancellation: dropping the `Receiver` (for example when the task awaiting
+//! it is dropped) closes the channel; a value sent before that is dropped
+//! together with the channel, a value sent after comes back from `send`.
+//!
+//! See [`crate::guide::ch05_async_await`]; the interleavings are checked by
+//! `tests/loom_channel.rs` (`oneshot_*` models) and the unsafe code by Miri.
+//!
+//! Left out, compared with tokio's oneshot: `Sender::closed().await` (a
+//! future for "the receiver went away"), `Receiver::close`, `try_recv` and
+//! `blocking_recv`.
+
+// How it works
+//
+// One allocation (`Arc<Inner>`) holds a state word and two cells: the value
+// and the receiver's waker. The state word is a set of flags:
+//
+//   RX_WAKER  the receiver's waker is in `waker`; the sender may read it
+//   VALUE     the value is in `value`; the sender is done with it
+//   TX_GONE   the sender was dropped without sending
+//   RX_GONE   the receiver was dropped
+//
+//     (empty) --rx polls, stores waker--> RX_WAKER
+//        |   \                               |
+//        |    --send: fetch_or VALUE-------->+--> VALUE (+ wake if RX_WAKER)
+//        |    --drop sender: TX_GONE-------->+--> TX_GONE (+ wake if RX_WAKER)
+//        \--drop receiver: RX_GONE ---> a later send takes its value back
+//
+// Who may touch which cell, and when (the rules the SAFETY comments rely on):
+// * `value`: the sender writes it before setting VALUE; the receiver reads
+//   it only after seeing VALUE; a sender that sees RX_GONE in the same
+//   fetch_or that set VALUE takes it back (the receiver is gone for good).
+// * `waker`: the receiver writes it only while RX_WAKER is clear *and* no
+//   VALUE / TX_GONE has been seen; the sender reads it only if RX_WAKER was
+//   set in the state its own fetch_or replaced. To swap wakers the receiver
+//   first clears RX_WAKER (fetch_and); if that shows the sender already
+//   finished, the sender may be reading the waker, so the receiver leaves
+//   the cell alone and just takes the result.
+//
+// Rejected: a `Mutex<State>`; it is simpler, but every send and poll pays a
+// lock, and the benchmark (issue 6) sends a million of these.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use super::Closed;
+use crate::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::sync::{Arc, UnsafeCell};
+
+const RX_WAKER: usize = 0b0001;
+const VALUE: usize = 0b0010;
+const TX_GONE: usize = 0b0100;
+const RX_GONE: usize = 0b1000;
+/// The sender is finished, one way or the other.
+const DONE: usize = VALUE | TX_GONE;
+
+/// Makes a oneshot channel. A function and a module of the same name live
+/// side by side: `channel::oneshot()` makes one, and the types are
+/// `channel::oneshot::{Sender, Receiver}`.
+///
+/// ```
+/// let (tx, rx) = async_primer::channel::oneshot();
+/// tx.send(1).unwrap();
+/// assert_eq!(futures::executor::block_on(rx), Ok(1));
+/// ```
+pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
+    let inner = Arc::new(Inner {
+        state: AtomicUsize::new(0),
+        value: UnsafeCell::new(None),
+        waker: UnsafeCell::new(None),
+    });
+    (
+        Sender {
+            inner: Some(inner.clone()),
+        },
+        Receiver { inner, done: false },
+    )
+}
+
+struct Inner<T> {
+    state: AtomicUsize,
+    value: UnsafeCell<Option<T>>,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the cells are only touched under the protocol in "How it works",
+// which hands each access to one side at a time (or two readers of the
+// waker); the value crosses threads, so `T: Send` is required.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as above; `&Inner` never gives out `&T`.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+impl<T> Inner<T> {
+    /// Wakes the receiver's stored waker (the caller saw RX_WAKER set in
+    /// the state its own fetch_or replaced).
+    fn wake_receiver(&self) {
+        // SAFETY: RX_WAKER was set when we finished, so the receiver wrote
+        // the waker before that (our AcqRel fetch_or acquired its Release)
+        // and will not write it again: it only writes while RX_WAKER is
+        // clear and it has not seen VALUE / TX_GONE, which it now will.
+        self.waker.with(|waker| {
+            if let Some(waker) = unsafe { &*waker } {
+                waker.wake_by_ref();
+            }
+        });
+    }
+}
+
+/// The sending half of a oneshot channel.
+pub struct Sender<T> {
+    /// `None` once `send` has run (so `Drop` knows there is nothing to do).
+    inner: Option<Arc<Inner<T>>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, consuming the sender; never waits. If the receiver is
+    /// already gone the value comes back as `Err(value)`.
+    ///
+    /// ```
+    /// let (tx, rx) = async_primer::channel::oneshot();
+    /// assert_eq!(tx.send('x'), Ok(()));
+    /// assert_eq!(futures::executor::block_on(rx), Ok('x'));
+    /// ```
+    pub fn send(mut self, value: T) -> Result<(), T> {
+        let inner = self
+            .inner
+            .take()
+            .expect("a Sender holds its channel until it sends");
+        // SAFETY: only the sender writes `value`, and the receiver reads it
+        // only after it sees VALUE, which we have not set yet.
+        inner.value.with_mut(|slot| unsafe { *slot = Some(value) });
+        // Release: publishes the value to the receiver's Acquire of VALUE.
+        // Acquire: makes the receiver's waker (published with its Release
+        // fetch_or of RX_WAKER) visible before `wake_receiver` reads it.
+        let prev = inner.state.fetch_or(VALUE, AcqRel);
+        if prev & RX_GONE != 0 {
+            // SAFETY: the receiver is gone and never read `value`; nobody
+            // else touches it, so we may take our value back.
+            let value = inner.value.with_mut(|slot| unsafe { (*slot).take() });
+            return Err(value.expect("we just stored it"));
+        }
+        if prev & RX_WAKER != 0 {
+            inner.wake_receiver();
+        }
+        Ok(())
+    }
+
+    /// `true` once the receiver has been dropped: a `send` would fail.
+    ///
+    /// ```
+    /// let (tx, rx) = async_primer::channel::oneshot::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        let inner = self
+            .inner
+            .as_ref()
+            .expect("a Sender holds its channel until it sends");
+        // Relaxed: a hint only; `send` itself re-checks with an AcqRel RMW.
+        inner.state.load(Relaxed) & RX_GONE != 0
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        // `None`: `send` ran and did everything already.
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        // Acquire: as in `send`, to read the receiver's waker.
+        let prev = inner.state.fetch_or(TX_GONE, AcqRel);
+        if prev & RX_WAKER != 0 && prev & RX_GONE == 0 {
+            inner.wake_receiver();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("oneshot::Sender").finish_non_exhaustive()
+    }
+}
+
+/// The receiving half of a oneshot channel: a future of `Ok(value)`, or
+/// `Err(Closed)` if the sender was dropped without sending. Polling it
+/// again after that panics.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Receiver<T> {
+    inner: Arc<Inner<T>>,
+    /// Set once we returned `Ready`.
+    done: bool,
+}
+
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, Closed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Closed>> {
+        if self.done {
+            crate::future::polled_after_completion("oneshot::Receiver");
+        }
+        let inner = &*self.inner;
+        // Acquire: pairs with the sender's Release, so the value is visible.
+        let mut state = inner.state.load(Acquire);
+        if state & RX_WAKER != 0 && state & DONE == 0 {
+            // SAFETY: reading our own waker; the sender may be reading it
+            // too (shared reads), but nobody writes it while RX_WAKER is set.
+            let same = inner.waker.with(|w| {
+                unsafe { &*w }
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+            });
+            if same {
+                return Poll::Pending; // already registered with this task
+            }
+            // Different task: take the cell back before rewriting it.
+            // AcqRel: Acquire sees a value sent meanwhile.
+            state = inner.state.fetch_and(!RX_WAKER, AcqRel);
+        }
+        if state & DONE == 0 {
+            // SAFETY: RX_WAKER is clear and the sender had not finished when
+            // we last looked, so it will not read the cell (it reads only
+            // if its fetch_or sees RX_WAKER, which we set below, after this
+            // write).
+            inner
+                .waker
+                .with_mut(|w| unsafe { *w = Some(cx.waker().clone()) });
+            // Release: publishes the waker to the sender's Acquire.
+            // Acquire: if the sender finished first, we see its value.
+            state = inner.state.fetch_or(RX_WAKER, AcqRel);
+            if state & DONE == 0 {
+                return Poll::Pending;
+            }
+        }
+        // The sender finished: a value (VALUE) or nothing (TX_GONE).
+        self.done = true;
+        if state & VALUE != 0 {
+            // SAFETY: VALUE is set, so the sender wrote the value and will
+            // never touch it again (it takes it back only if it saw
+            // RX_GONE, and we are still here).
+            let value = self.inner.value.with_mut(|slot| unsafe { (*slot).take() });
+            Poll::Ready(Ok(value.expect("VALUE means the slot is full")))
+        } else {
+            Poll::Ready(Err(Closed))
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        // Relaxed: leaving publishes nothing. The value and the waker are
+        // freed by the last `Arc`, whose drop synchronises by itself.
+        self.inner.state.fetch_or(RX_GONE, Relaxed);
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("oneshot::Receiver")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
