@@ -6,9 +6,15 @@
 pub use crate::callback::{EventEmitter, Outcome, callbackify, completion, promisify};
 
 // executor and time layers
+pub use crate::executor::{
+    Executor, JoinError, JoinHandle, block_on, spawn, spawn_blocking, yield_now,
+};
+pub use crate::time::{interval, now, sleep, sleep_until, timeout};
 
 // future layer
+pub use crate::future::{Either, FutureExt, join, join_all, race, select, try_join_all};
 
 // channel layer
+pub use crate::channel::{mpsc, oneshot};
 
 // promise layer

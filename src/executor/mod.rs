@@ -1,1 +1,186 @@
-//! The `executor` layer (being written).
+//! The executor: tasks, wakers, the ready queue, timers, and diagnostics
+//! that make async visible.
+//!
+//! A future does nothing until something polls it. An **executor** is that
+//! something: it keeps a queue of tasks that are ready to make progress,
+//! polls them one at a time on one thread, and parks the thread when none
+//! is ready. A task that returns `Pending` has handed a [`Waker`] to whatever
+//! it waits for (a timer, a channel, another task); calling that waker puts
+//! the task back in the ready queue.
+//!
+//! ```
+//! use async_primer::executor::Executor;
+//! use async_primer::time::{now, sleep};
+//! use std::time::Duration;
+//!
+//! let ex = Executor::builder().virtual_time().build();
+//! let total = ex.block_on(async {
+//!     let start = now();
+//!     let slow = async_primer::spawn(async {
+//!         sleep(Duration::from_secs(2)).await;
+//!         2
+//!     });
+//!     let fast = async_primer::spawn(async {
+//!         sleep(Duration::from_secs(1)).await;
+//!         1
+//!     });
+//!     let sum = slow.await.unwrap() + fast.await.unwrap();
+//!     // Both slept at the same time: 2 seconds in all, not 3.
+//!     assert_eq!(now() - start, Duration::from_secs(2));
+//!     sum
+//! });
+//! assert_eq!(total, 3);
+//! ```
+//!
+//! Read it in this order: `task.rs` (one allocation per task, its states),
+//! `waker.rs` (what a waker is), `core.rs` (the run loop, parking,
+//! shutdown), then the additions around it: [`schedule`](Builder::seed)
+//! (seeded order), `diagnostics.rs` ([`Diagnostic`]), `blocking.rs`
+//! ([`spawn_blocking`]) and the [`time`](crate::time) module. The guide
+//! chapter is [`crate::guide::ch04_executor`]; the loom models of every
+//! cross-thread interleaving are in `tests/loom_executor.rs`.
+//!
+//! Left out compared with tokio: more than one thread, I/O (there is no
+//! reactor: only timers and wakers), cooperative budgeting inside tasks,
+//! `LocalSet`, task-local storage, and a global blocking pool.
+//!
+//! [`Waker`]: std::task::Waker
+
+mod blocking;
+mod builder;
+mod core;
+mod diagnostics;
+mod join;
+mod runtime;
+mod schedule;
+mod task;
+mod waker;
+mod yield_now;
+
+pub use builder::Builder;
+pub use diagnostics::Diagnostic;
+pub use join::{JoinError, JoinHandle};
+pub use runtime::Executor;
+pub use yield_now::{YieldNow, yield_now};
+
+use std::future::Future;
+
+/// Runs `future` to completion on a fresh executor and returns its output:
+/// the one-liner entry point. Tasks it spawns and leaves unfinished are
+/// dropped when it returns.
+///
+/// ```
+/// let answer = async_primer::block_on(async { 6 * 7 });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    if is_running() {
+        panic!(
+            "block_on called while an executor is already running on this thread (inside \
+             block_on or a task): blocking here would stall every task; `.await` the future \
+             instead, or `spawn` it"
+        );
+    }
+    Executor::new().core().block_on(future)
+}
+
+/// Spawns `future` onto the executor running on this thread.
+///
+/// Panics (at your line) if no executor is running here: call it inside
+/// `block_on` or a task, or use [`Executor::spawn`].
+///
+/// ```
+/// let out = async_primer::block_on(async {
+///     let h = async_primer::spawn(async { "from a task" });
+///     h.await.unwrap()
+/// });
+/// assert_eq!(out, "from a task");
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let mut future = Some(future);
+    match core::with_current(|core| core.spawn(future.take().expect("once"), None)) {
+        Some(handle) => handle,
+        None => panic!(
+            "spawn called with no executor running on this thread: call it inside \
+             block_on or a task, or use Executor::spawn"
+        ),
+    }
+}
+
+/// Like [`spawn`], with a name that every diagnostic about the task shows.
+///
+/// ```
+/// let out = async_primer::block_on(async {
+///     async_primer::executor::spawn_named("worker", async { 1 }).await.unwrap()
+/// });
+/// assert_eq!(out, 1);
+/// ```
+#[track_caller]
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let name = Some(name.into().into_boxed_str());
+    let mut future = Some(future);
+    match core::with_current(|core| core.spawn(future.take().expect("once"), name)) {
+        Some(handle) => handle,
+        None => panic!(
+            "spawn_named called with no executor running on this thread: call it inside \
+             block_on or a task, or use Executor::spawn_named"
+        ),
+    }
+}
+
+/// Runs the blocking function `f` on a helper thread of the current
+/// executor's small pool, and returns a [`JoinHandle`] to `.await` for its
+/// result. Awaiting it does not block the executor; a panic in `f` comes
+/// back as a [`JoinError`]. See `blocking.rs` for the pool's rules.
+///
+/// Panics (at your line) if no executor is running on this thread.
+///
+/// ```
+/// let n = async_primer::block_on(async {
+///     async_primer::spawn_blocking(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(5));
+///         7
+///     })
+///     .await
+///     .unwrap()
+/// });
+/// assert_eq!(n, 7);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    match core::with_current(|core| blocking::spawn_blocking(core, f.take().expect("once"))) {
+        Some(handle) => handle,
+        None => panic!(
+            "spawn_blocking called with no executor running on this thread: call it inside \
+             block_on or a task"
+        ),
+    }
+}
+
+/// True while an executor is running on this thread (inside `block_on`,
+/// `run_until_stalled`, or one of its tasks).
+///
+/// ```
+/// assert!(!async_primer::executor::is_running());
+/// async_primer::block_on(async {
+///     assert!(async_primer::executor::is_running());
+/// });
+/// ```
+pub fn is_running() -> bool {
+    core::with_current(|_| ()).is_some()
+}

@@ -1,1 +1,70 @@
-//! The `time` layer (being written).
+//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`] and [`now`],
+//! measured on the clock of the executor running on this thread.
+//!
+//! That clock is either real time, or **virtual time**
+//! ([`Builder::virtual_time`](crate::executor::Builder::virtual_time)):
+//! a clock that stands still while tasks run and, when every task is
+//! waiting, jumps straight to the next deadline. A program that sleeps for
+//! an hour finishes at once, and timers fire in deadline order the same way
+//! on every run, which is what makes async programs testable and gradable.
+//!
+//! ```
+//! use async_primer::executor::Executor;
+//! use async_primer::time::{now, sleep, timeout};
+//! use std::time::Duration;
+//!
+//! let ex = Executor::builder().virtual_time().build();
+//! let waited = ex.block_on(async {
+//!     let start = now();
+//!     sleep(Duration::from_secs(90)).await;
+//!     let late = timeout(Duration::from_secs(1), sleep(Duration::from_secs(5))).await;
+//!     assert!(late.is_err());
+//!     now() - start
+//! });
+//! assert_eq!(waited, Duration::from_secs(91));
+//! ```
+//!
+//! Instants are plain [`std::time::Instant`]s (under virtual time, a real
+//! instant taken when the executor was built plus the virtual offset), so
+//! subtracting them works as usual.
+//!
+//! The guide explains how timers and parking fit into the run loop:
+//! [`crate::guide::ch04_executor`]. Left out compared with `tokio::time`:
+//! `timeout_at`, `Sleep::reset`, interval burst/delay policies, and a timer
+//! wheel (a binary heap is simpler and fast enough for a single thread).
+
+mod driver;
+mod interval;
+mod sleep;
+mod timeout;
+
+pub(crate) use driver::{Driver, EnterGuard, enter};
+pub use interval::{Interval, interval};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use timeout::{Elapsed, Timeout, timeout};
+
+use std::time::Instant;
+
+/// The current time on the clock of the executor running on this thread:
+/// virtual time under [`Builder::virtual_time`](crate::executor::Builder::virtual_time),
+/// otherwise (and with no executor running) `Instant::now()`.
+///
+/// ```
+/// use async_primer::executor::Executor;
+/// use async_primer::time::{now, sleep};
+/// use std::time::Duration;
+///
+/// let ex = Executor::builder().virtual_time().build();
+/// ex.block_on(async {
+///     let t0 = now();
+///     assert_eq!(now(), t0); // virtual time stands still while we run
+///     sleep(Duration::from_millis(250)).await;
+///     assert_eq!(now() - t0, Duration::from_millis(250));
+/// });
+/// ```
+pub fn now() -> Instant {
+    driver::with_current(|d| match d {
+        Some(driver) => driver.now(),
+        None => Instant::now(),
+    })
+}

@@ -1,0 +1,249 @@
+//! The timer driver: one clock and one heap of deadlines per executor.
+//!
+//! A [`Sleep`](super::Sleep) registers its deadline and its task's waker
+//! here; the executor asks the driver, between polls, which deadline comes
+//! next ([`Driver::next_deadline`]) and tells it when time has moved on
+//! ([`Driver::fire_due`]). Nothing here blocks or parks: parking is the
+//! executor's job (see [`crate::guide::ch04_executor`]).
+//!
+// How it works
+// ------------
+//
+//   heap  (min-heap by deadline, then sequence number)     slots (a slab)
+//   +------------------+                                   +------------------------+
+//   | (t=5ms, #7, s=2) | -- slot 2, seq 7 --------------->  | Armed { seq 7, waker } |
+//   | (t=9ms, #3, s=0) | -- slot 0, seq 3 (stale) ---x      | Free                   |
+//   +------------------+                                   +------------------------+
+//
+// A slot's life:   Free --insert--> Armed --deadline passes--> Fired --Sleep dropped--> Free
+//                                     \--------------Sleep dropped---------------------^
+//
+// A dropped `Sleep` frees its slot at once (so it no longer counts as "a timer
+// is armed" for deadlock detection) but leaves its heap entry behind; the
+// entry is recognised as stale by its sequence number and skipped when it
+// reaches the top. Rejected alternative: removing from the middle of the heap
+// on every drop (O(n) search, or an indexed heap twice the code).
+//
+// The virtual clock is `base + offset`, where `base` is a real `Instant` taken
+// when the executor was built, so users subtract instants as usual.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+/// Where a registered timer lives: its slot and the sequence number that
+/// proves the slot has not been reused since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    slot: usize,
+    seq: u64,
+}
+
+#[derive(Debug)]
+enum Slot {
+    /// Unused, on the free list.
+    Free,
+    /// Waiting for its deadline; the waker is woken when it passes.
+    Armed { seq: u64, waker: Waker },
+    /// The deadline passed and the waker was woken; the `Sleep` has not
+    /// looked yet.
+    Fired { seq: u64 },
+}
+
+#[derive(Debug, Default)]
+struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    armed: usize,
+    next_seq: u64,
+}
+
+/// The clock and timers of one executor.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    /// `Some(base)` under virtual time; `None` for the real clock.
+    virtual_base: Option<Instant>,
+    /// How far virtual time has advanced past `virtual_base`.
+    offset: Cell<Duration>,
+    timers: RefCell<Timers>,
+}
+
+impl Driver {
+    pub(crate) fn new(virtual_time: bool) -> Driver {
+        Driver {
+            virtual_base: virtual_time.then(Instant::now),
+            offset: Cell::new(Duration::ZERO),
+            timers: RefCell::new(Timers::default()),
+        }
+    }
+
+    /// True when the clock only moves when the executor moves it.
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.virtual_base.is_some()
+    }
+
+    /// The executor's idea of "now".
+    pub(crate) fn now(&self) -> Instant {
+        match self.virtual_base {
+            Some(base) => base + self.offset.get(),
+            None => Instant::now(),
+        }
+    }
+
+    /// Under virtual time, moves the clock forward to `to` (never back).
+    pub(crate) fn advance_to(&self, to: Instant) {
+        if let Some(base) = self.virtual_base {
+            let offset = to.saturating_duration_since(base);
+            if offset > self.offset.get() {
+                self.offset.set(offset);
+            }
+        }
+    }
+
+    /// How many timers are armed (registered, not yet fired, not dropped).
+    pub(crate) fn armed(&self) -> usize {
+        self.timers.borrow().armed
+    }
+
+    /// Registers `waker` to be woken at `deadline`.
+    pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> TimerKey {
+        let mut t = self.timers.borrow_mut();
+        let seq = t.next_seq;
+        t.next_seq += 1;
+        let slot = match t.free.pop() {
+            Some(slot) => slot,
+            None => {
+                t.slots.push(Slot::Free);
+                t.slots.len() - 1
+            }
+        };
+        t.slots[slot] = Slot::Armed { seq, waker };
+        t.armed += 1;
+        t.heap.push(Reverse((deadline, seq, slot)));
+        TimerKey { slot, seq }
+    }
+
+    /// Replaces the waker of an armed timer (the task may have moved, or the
+    /// future may be polled with a different waker this time).
+    pub(crate) fn update_waker(&self, key: TimerKey, new: &Waker) {
+        let mut t = self.timers.borrow_mut();
+        if let Some(Slot::Armed { seq, waker }) = t.slots.get_mut(key.slot) {
+            if *seq == key.seq && !waker.will_wake(new) {
+                waker.clone_from(new);
+            }
+        }
+    }
+
+    /// Forgets a timer (its `Sleep` completed or was dropped). The waker is
+    /// dropped after the borrow ends, in case its drop re-enters the driver.
+    pub(crate) fn remove(&self, key: TimerKey) {
+        let removed = {
+            let mut t = self.timers.borrow_mut();
+            let slot = match t.slots.get_mut(key.slot) {
+                Some(slot) => slot,
+                None => return,
+            };
+            match slot {
+                // Still waiting: disarm it; its heap entry becomes stale.
+                Slot::Armed { seq, .. } if *seq == key.seq => {
+                    let old = std::mem::replace(slot, Slot::Free);
+                    t.armed -= 1;
+                    t.free.push(key.slot);
+                    Some(old)
+                }
+                // Already fired: just give the slot back.
+                Slot::Fired { seq } if *seq == key.seq => {
+                    *slot = Slot::Free;
+                    t.free.push(key.slot);
+                    None
+                }
+                // Reused by someone else, or already free: not ours.
+                _ => None,
+            }
+        };
+        drop(removed);
+    }
+
+    /// The earliest deadline of an armed timer, dropping stale heap entries
+    /// on the way.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let mut t = self.timers.borrow_mut();
+        while let Some(&Reverse((deadline, seq, slot))) = t.heap.peek() {
+            match t.slots[slot] {
+                Slot::Armed { seq: s, .. } if s == seq => return Some(deadline),
+                _ => {
+                    t.heap.pop();
+                }
+            }
+        }
+        None
+    }
+
+    /// Wakes every timer whose deadline is at or before `now()`, in deadline
+    /// order (ties in the order they were registered). Returns how many fired.
+    pub(crate) fn fire_due(&self) -> usize {
+        let now = self.now();
+        let mut due = Vec::new();
+        {
+            let mut t = self.timers.borrow_mut();
+            while let Some(&Reverse((deadline, seq, slot))) = t.heap.peek() {
+                if deadline > now {
+                    break;
+                }
+                t.heap.pop();
+                if let Slot::Armed { seq: s, .. } = t.slots[slot] {
+                    if s == seq {
+                        if let Slot::Armed { waker, .. } =
+                            std::mem::replace(&mut t.slots[slot], Slot::Fired { seq })
+                        {
+                            t.armed -= 1;
+                            due.push(waker);
+                        }
+                    }
+                }
+            }
+        }
+        let fired = due.len();
+        // Woken outside the borrow: a wake may push onto the ready queue,
+        // and a waker's drop may reach back into this driver.
+        for waker in due {
+            waker.wake();
+        }
+        fired
+    }
+}
+
+// The driver of the executor running on this thread, if any. The executor
+// installs it for the length of `block_on` / `run_until_stalled`.
+// (Not `const`: loom's `thread_local!` has no const form.)
+crate::sync::thread_local! {
+    #[allow(clippy::missing_const_for_thread_local)]
+    static CURRENT: RefCell<Option<std::rc::Rc<Driver>>> = RefCell::new(None);
+}
+
+/// Installs `driver` as this thread's current driver until the guard drops.
+pub(crate) fn enter(driver: std::rc::Rc<Driver>) -> EnterGuard {
+    let previous = CURRENT.with(|c| c.replace(Some(driver)));
+    EnterGuard { previous }
+}
+
+/// Restores the previous current driver on drop.
+pub(crate) struct EnterGuard {
+    previous: Option<std::rc::Rc<Driver>>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // `try_with`: this may run while the thread's locals are torn down.
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// Runs `f` with the current driver, or `None` outside an executor.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&std::rc::Rc<Driver>>) -> R) -> R {
+    CURRENT.with(|c| f(c.borrow().as_ref()))
+}

@@ -1,0 +1,107 @@
+//! [`interval`]: a tick every period.
+//!
+//! ```
+//! use async_primer::executor::Executor;
+//! use async_primer::time::{interval, now};
+//! use std::time::Duration;
+//!
+//! let ex = Executor::builder().virtual_time().build();
+//! ex.block_on(async {
+//!     let start = now();
+//!     let mut every_second = interval(Duration::from_secs(1));
+//!     for expected in 0..3 {
+//!         let at = every_second.tick().await;
+//!         assert_eq!(at - start, Duration::from_secs(expected));
+//!     }
+//! });
+//! ```
+//!
+//! **Missed ticks are skipped.** If the code between two `tick()` calls takes
+//! longer than a period, the ticks that fell into that time are not replayed
+//! in a burst: the next tick is the first multiple of the period after now.
+//! So `tick` never returns more often than once per period, and the ticks
+//! stay on the original grid (`start`, `start + period`, ...). (tokio calls
+//! this `MissedTickBehavior::Skip`; its default, `Burst`, is left out.)
+//
+// How it works: the interval remembers the next instant on its grid. `tick`
+// sleeps until then, and afterwards moves the next instant forward by whole
+// periods until it is in the future.
+
+use super::sleep::{Sleep, sleep_until};
+use std::time::{Duration, Instant};
+
+/// Ticks once per period. Made by [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    next: Instant,
+    period: Duration,
+}
+
+/// A ticker whose first tick completes at once and then every `period`.
+/// Panics (at your line) if `period` is zero or no executor is running.
+///
+/// ```
+/// use async_primer::time::interval;
+/// use std::time::Duration;
+///
+/// async_primer::block_on(async {
+///     let mut ticks = interval(Duration::from_millis(1));
+///     ticks.tick().await;
+///     ticks.tick().await;
+/// });
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    assert!(
+        !period.is_zero(),
+        "interval() needs a period greater than zero"
+    );
+    let now = super::sleep::current_driver("interval").now();
+    Interval { next: now, period }
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the instant it was scheduled for.
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// use async_primer::time::interval;
+    /// use std::time::Duration;
+    ///
+    /// let ex = Executor::builder().virtual_time().build();
+    /// ex.block_on(async {
+    ///     let mut ticks = interval(Duration::from_secs(2));
+    ///     let first = ticks.tick().await;
+    ///     assert_eq!(ticks.tick().await - first, Duration::from_secs(2));
+    /// });
+    /// ```
+    pub async fn tick(&mut self) -> Instant {
+        let at = self.next;
+        let sleep: Sleep = sleep_until(at);
+        sleep.await;
+        let now = super::now();
+        // Step along the grid past `now`: missed ticks are skipped.
+        self.next += self.period;
+        if self.next <= now {
+            let behind = now - self.next;
+            let missed = behind.as_nanos() / self.period.as_nanos() + 1;
+            let skip = self.period.as_nanos().saturating_mul(missed);
+            self.next += Duration::from_nanos(u64::try_from(skip).unwrap_or(u64::MAX));
+        }
+        at
+    }
+
+    /// The period between ticks.
+    ///
+    /// ```
+    /// use async_primer::time::interval;
+    /// use std::time::Duration;
+    ///
+    /// async_primer::block_on(async {
+    ///     assert_eq!(interval(Duration::from_secs(1)).period(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
