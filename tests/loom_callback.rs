@@ -1,4 +1,3 @@
-#![cfg(async_primer_loom)]
 //! Loom models for the callback layer (`src/callback/`): every interleaving
 //! of two threads, each model asserting counts, not only "no panic".
 //!
@@ -38,6 +37,11 @@
 //!   listener uses), a Pending first poll is never woken. Verified: with the
 //!   waker store in `Next::poll` removed, this model fails with "lost
 //!   wake-up" and every other model passes.
+
+// The crate docs above come first on purpose: with `#![cfg]` on line 1 a
+// normal build sees an empty crate without docs, which `missing_docs = deny`
+// rejects (clippy --all-targets).
+#![cfg(async_primer_loom)]
 
 use async_primer::callback::{EventEmitter, Outcome, completion};
 use loom::sync::Arc;
@@ -92,7 +96,11 @@ fn value_then_callback() {
         assert!(producer.join().unwrap(), "the consumer never left");
         assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
         assert_eq!(seen.load(Ordering::SeqCst), 7, "callback saw the value");
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped exactly once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "value dropped exactly once"
+        );
     });
 }
 
@@ -116,7 +124,11 @@ fn callback_then_value() {
         assert!(ok);
         assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
         assert_eq!(seen.load(Ordering::SeqCst), 9, "callback saw the value");
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped exactly once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "value dropped exactly once"
+        );
     });
 }
 
@@ -130,7 +142,11 @@ fn drop_producer_racing_registration() {
         completion.on_complete(recording_callback(&calls, &seen));
         producer.join().unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 1, "callback exactly once");
-        assert_eq!(seen.load(Ordering::SeqCst), usize::MAX, "it heard Cancelled");
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            usize::MAX,
+            "it heard Cancelled"
+        );
     });
 }
 
