@@ -16,12 +16,14 @@
 //! });
 //! ```
 //!
-//! **Missed ticks are skipped.** If the code between two `tick()` calls takes
-//! longer than a period, the ticks that fell into that time are not replayed
-//! in a burst: the next tick is the first multiple of the period after now.
-//! So `tick` never returns more often than once per period, and the ticks
-//! stay on the original grid (`start`, `start + period`, ...). (tokio calls
-//! this `MissedTickBehavior::Skip`; its default, `Burst`, is left out.)
+//! **Missed ticks are skipped.** If the code between two `tick()` calls
+//! takes longer than a period, the next `tick()` completes at once (it is
+//! late, and returns the instant it was due), and the ticks that fell into
+//! the gap after it are dropped: the one after is the first grid point
+//! (`start + k * period`) later than now. So a slow consumer never gets a
+//! burst of catch-up ticks, and the ticks stay on the original grid. (tokio
+//! calls this `MissedTickBehavior::Skip`; its default, `Burst`, and `Delay`
+//! are left out.)
 //
 // How it works: the interval remembers the next instant on its grid. `tick`
 // sleeps until then, and afterwards moves the next instant forward by whole
