@@ -46,8 +46,8 @@ fn misuse_panics_clearly_at_the_callers_line() {
         "{msg}"
     );
     assert!(
-        line.ends_with("executor_misuse.rs"),
-        "reported in {line}, not at the caller"
+        file.ends_with("executor_misuse.rs"),
+        "reported in {file}, not at the caller"
     );
 
     // Executor::block_on inside a task
@@ -66,8 +66,8 @@ fn misuse_panics_clearly_at_the_callers_line() {
         "{msg}"
     );
     assert!(
-        line.ends_with("executor_misuse.rs"),
-        "reported in {line}, not at the caller"
+        file.ends_with("executor_misuse.rs"),
+        "reported in {file}, not at the caller"
     );
 
     // spawn_blocking with no executor
@@ -77,8 +77,8 @@ fn misuse_panics_clearly_at_the_callers_line() {
         "{msg}"
     );
     assert!(
-        line.ends_with("executor_misuse.rs"),
-        "reported in {line}, not at the caller"
+        file.ends_with("executor_misuse.rs"),
+        "reported in {file}, not at the caller"
     );
 
     // sleep, timeout, interval with no executor
@@ -88,14 +88,14 @@ fn misuse_panics_clearly_at_the_callers_line() {
         "{msg}"
     );
     assert!(
-        line.ends_with("executor_misuse.rs"),
-        "reported in {line}, not at the caller"
+        file.ends_with("executor_misuse.rs"),
+        "reported in {file}, not at the caller"
     );
     let (msg, file) = panic_of(|| drop(timeout(Duration::from_secs(1), async {})));
     assert!(msg.contains("no executor running"), "{msg}");
     assert!(
-        line.ends_with("executor_misuse.rs"),
-        "reported in {line}, not at the caller"
+        file.ends_with("executor_misuse.rs"),
+        "reported in {file}, not at the caller"
     );
     let (msg, _) = panic_of(|| drop(interval(Duration::from_secs(1))));
     assert!(msg.contains("interval() called with no executor"), "{msg}");
