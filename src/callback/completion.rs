@@ -44,7 +44,7 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome<T> {
-    /// The producer completed with this value.
+    /// The producer completed with this value (see [`Outcome`]'s example).
     Value(T),
     /// The producer was dropped without a value.
     Cancelled,
@@ -211,6 +211,21 @@ pub fn completion<T: Send + 'static>() -> (Completer<T>, Completion<T>) {
 
 /// The producer's half of a [`completion`]. Dropping it without calling
 /// [`complete`](Completer::complete) tells the callback [`Outcome::Cancelled`].
+///
+/// It is `Send`: hand it to the thread (or task) that will have the value.
+///
+/// ```
+/// use async_primer::callback::{completion, Completer};
+///
+/// fn produce(completer: Completer<u64>) {
+///     std::thread::spawn(move || completer.complete(6 * 7).unwrap());
+/// }
+/// let (completer, completion) = completion();
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// completion.on_complete(move |o| tx.send(o.into_value()).unwrap());
+/// produce(completer);
+/// assert_eq!(rx.recv().unwrap(), Some(42));
+/// ```
 pub struct Completer<T> {
     /// `None` only after `complete` (so `Drop` does not arrive again).
     shared: Option<Arc<Shared<T>>>,
@@ -294,6 +309,18 @@ impl<T> fmt::Debug for Completer<T> {
 /// The consumer's half of a [`completion`]. Dropping it without calling
 /// [`on_complete`](Completion::on_complete) lets the producer know and
 /// drops the value.
+///
+/// ```
+/// use async_primer::callback::completion;
+/// use std::sync::Arc;
+///
+/// let value = Arc::new("big result");
+/// let (completer, completion) = completion::<Arc<&str>>();
+/// completer.complete(value.clone()).unwrap(); // kept until a callback comes...
+/// assert_eq!(Arc::strong_count(&value), 2);
+/// drop(completion); // ...or until the consumer leaves: then it is dropped
+/// assert_eq!(Arc::strong_count(&value), 1);
+/// ```
 pub struct Completion<T> {
     /// `None` only after `on_complete` (so `Drop` does not arrive again).
     shared: Option<Arc<Shared<T>>>,

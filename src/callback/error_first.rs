@@ -110,7 +110,20 @@ where
     }
 }
 
-/// The future returned by [`promisify`].
+/// The future returned by [`promisify`]: the operation's `Result`, once it
+/// calls back. See [`promisify`] for when the operation starts and what
+/// happens if it never calls back.
+///
+/// ```
+/// use async_primer::callback::{promisify, Callback, Promisified};
+///
+/// fn op(cb: Callback<u8, ()>) {
+///     cb(Ok(1))
+/// }
+/// let fut: Promisified<u8, (), _> = promisify(op);
+/// assert_eq!(format!("{fut:?}"), "Promisified { started: false, finished: false }");
+/// assert_eq!(futures::executor::block_on(fut), Ok(1));
+/// ```
 #[must_use = "futures do nothing unless polled: the operation starts on the first poll"]
 pub struct Promisified<T, E, Op> {
     /// `Some` until the first poll starts the operation.

@@ -37,8 +37,9 @@
 //! assert_eq!(rx.recv().unwrap(), Outcome::Value(1900));
 //! ```
 //!
-//! This layer depends only on [`sync`](crate) primitives: no executor, no
-//! promises. Guide: [`crate::guide::ch01_callbacks`]. The loom models for
+//! This layer stands directly on the crate's internal `sync` module (std or
+//! loom types): no executor, no promises. Its futures run on any executor;
+//! the examples use `futures::executor::block_on`. Guide: [`crate::guide::ch01_callbacks`]. The loom models for
 //! every shared state here are in `tests/loom_callback.rs`.
 
 mod completion;

@@ -80,6 +80,12 @@ impl<E> Drop for CloseOnDrop<E> {
 /// assert_eq!(futures::executor::block_on(next), Some("lunch"));
 /// ```
 ///
+/// Compared with a `tokio::sync::broadcast` receiver or a `Stream` of
+/// events, this leaves out buffering: each `next()` sees one event, and
+/// events emitted between one `next()` completing and the following
+/// `next()` call are not seen by either. Use a listener (or a channel fed
+/// by one) when every event matters.
+///
 /// Guide: [`crate::guide::ch01_callbacks`]; the loom model
 /// `next_polled_while_emitting` in `tests/loom_callback.rs`.
 #[must_use = "futures do nothing unless polled (the listener is already registered)"]
