@@ -357,3 +357,21 @@ fn every_combinator_panics_clearly_when_polled_after_completion() {
         "try_join_all",
     );
 }
+
+#[test]
+fn timeout_reaches_the_executor_clock_and_drops_the_late_future() {
+    use async_primer::executor::Executor;
+    use std::time::Duration;
+    let drops = Drops::default();
+    let ex = Executor::builder().virtual_time().build();
+    let (late, quick) = ex.block_on(async {
+        let late = pending_guarded::<u8>(&drops)
+            .timeout(Duration::from_secs(3))
+            .await;
+        let quick = after(2, 5u8).timeout(Duration::from_secs(3)).await;
+        (late, quick)
+    });
+    assert!(late.is_err());
+    assert_eq!(drops.get(), 1, "the timed-out future was dropped");
+    assert_eq!(quick, Ok(5));
+}

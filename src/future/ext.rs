@@ -19,10 +19,13 @@
 // The `Result` methods (`and_then`, `or_else`, `map_err`) use `where
 // Self: Future<Output = Result<..>>` instead of a second `TryFutureExt`
 // trait: one trait to import, at the price of longer signatures.
+// `timeout` is the one method that leaves this layer: it delegates to
+// `crate::time::timeout`, because a deadline needs the executor's clock.
 
 use std::future::Future;
 use std::panic::UnwindSafe;
 use std::pin::Pin;
+use std::time::Duration;
 
 use super::{AndThen, CatchUnwind, Fuse, Inspect, Map, MapErr, OrElse, Then};
 
@@ -189,6 +192,34 @@ pub trait FutureExt: Future {
         Self: Sized + 'a,
     {
         Box::pin(self)
+    }
+
+    /// Gives the future a deadline on the executor's clock: `Ok(output)` if
+    /// it finishes within `duration`, `Err(Elapsed)` if not, in which case
+    /// the future is dropped (cancelled).
+    ///
+    /// This one method reaches *up* a layer: a deadline needs a clock, and
+    /// the clock belongs to the executor's timers, so it simply calls
+    /// [`crate::time::timeout`]. It must therefore run inside an
+    /// [`Executor`](crate::executor::Executor) (like every timer).
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// use async_primer::future::{FutureExt, pending};
+    /// use std::time::Duration;
+    ///
+    /// let ex = Executor::builder().virtual_time().build();
+    /// ex.block_on(async {
+    ///     let never = pending::<u8>().timeout(Duration::from_secs(5));
+    ///     assert!(never.await.is_err()); // Err(Elapsed), after 5 virtual seconds
+    ///     assert_eq!(async { 1 }.timeout(Duration::from_secs(5)).await, Ok(1));
+    /// });
+    /// ```
+    fn timeout(self, duration: Duration) -> crate::time::Timeout<Self>
+    where
+        Self: Sized,
+    {
+        crate::time::timeout(duration, self)
     }
 
     /// Turns a panic inside the future into `Err(payload)`: see
