@@ -28,9 +28,12 @@
 //!   snapshot. Iterating the live list (or a snapshot torn by a concurrent
 //!   `on`/`off`) could skip both the removed and the added listener, or
 //!   run a listener twice; counts and `emit`'s return value catch that.
+//!   Verified: an `emit` that re-reads the live list by index fails here
+//!   with "a listener present throughout must run exactly once".
 //! * `once_emitted_from_two_threads`: a `once` listener runs exactly once
 //!   when two emits race (catches a check-then-remove without the `fired`
-//!   claim).
+//!   claim). Verified: a `load` + `store` instead of `swap` on `fired`
+//!   fails here with "once means once".
 //! * `next_polled_while_emitting`: `EventEmitter::next()` polled on one
 //!   thread while another emits. Catches a lost wake-up: if the future does
 //!   not store its waker (or checks and stores it outside the lock the
