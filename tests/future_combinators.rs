@@ -46,7 +46,7 @@ impl Drop for Guard {
 }
 
 /// Never ready; holds a guard so its drop is visible.
-fn pending_guarded<T>(drops: &Drops) -> impl Future<Output = T> + Unpin {
+fn pending_guarded<T>(drops: &Drops) -> impl Future<Output = T> + Unpin + use<T> {
     let g = drops.guard();
     poll_fn(move |_| {
         let _keep = &g;
@@ -246,7 +246,7 @@ fn select_drops_nothing_itself_but_dropping_it_cancels_both() {
 #[test]
 fn race_first_finished_wins_losers_dropped() {
     let drops = Drops::default();
-    let futs: Vec<Pin<Box<dyn Future<Output = u8>>>> = vec![
+    let futs: Vec<async_primer::future::LocalBoxFuture<'static, u8>> = vec![
         Box::pin(pending_guarded(&drops)),
         Box::pin(after(2, 2)),
         Box::pin(after(1, 1)),
@@ -295,7 +295,7 @@ fn race_ok_drops_failed_futures_as_they_fail_and_losers_at_the_end() {
         let _keep = &g;
         r
     });
-    let mut futs: Vec<Pin<Box<dyn Future<Output = Result<u8, &str>>>>> =
+    let mut futs: Vec<async_primer::future::LocalBoxFuture<'static, Result<u8, &str>>> =
         vec![Box::pin(failing), Box::pin(pending_guarded(&drops))];
     let mut r = race_ok(std::mem::take(&mut futs));
     assert!(poll_once(&mut r).is_pending());

@@ -236,7 +236,8 @@ fn dropping_join_all_drops_every_running_child_and_finished_output() {
 fn try_join_all_first_error_drops_the_rest() {
     let drops = Rc::new(Cell::new(0));
     let polls = Rc::new(Cell::new(0));
-    let mut futs: Vec<std::pin::Pin<Box<dyn Future<Output = Result<u32, &str>>>>> = Vec::new();
+    let mut futs: Vec<async_primer::future::LocalBoxFuture<'static, Result<u32, &str>>> =
+        Vec::new();
     for _ in 0..3 {
         let guard = DropCounter(drops.clone());
         let polls = polls.clone();

@@ -67,13 +67,18 @@ fn oneshot_send_racing_receiver_drop() {
         let drops = StdArc::new(AtomicUsize::new(0));
         let (tx, rx) = oneshot();
         let msg = Msg(drops.clone());
-        let sender = thread::spawn(move || tx.send(msg).map_err(|m| drop(m)).is_ok());
+        let sender = thread::spawn(move || match tx.send(msg) {
+            Ok(()) => true,
+            Err(back) => {
+                assert_eq!(back.0.load(SeqCst), 0, "handed back intact");
+                false
+            }
+        });
         drop(rx);
         let delivered = sender.join().unwrap();
         // Ok: the channel dropped it; Err: the sender got it back and
         // dropped it. Either way exactly once, never twice.
-        let _ = delivered;
-        assert_eq!(drops.load(SeqCst), 1);
+        assert_eq!(drops.load(SeqCst), 1, "delivered: {delivered}");
     });
 }
 

@@ -119,11 +119,12 @@ impl<T> Inner<T> {
     /// Wakes the receiver's stored waker (the caller saw RX_WAKER set in
     /// the state its own fetch_or replaced).
     fn wake_receiver(&self) {
-        // SAFETY: RX_WAKER was set when we finished, so the receiver wrote
-        // the waker before that (our AcqRel fetch_or acquired its Release)
-        // and will not write it again: it only writes while RX_WAKER is
-        // clear and it has not seen VALUE / TX_GONE, which it now will.
         self.waker.with(|waker| {
+            // SAFETY: RX_WAKER was set when we finished, so the receiver
+            // wrote the waker before that (our AcqRel fetch_or acquired its
+            // Release) and will not write it again: it only writes while
+            // RX_WAKER is clear and it has not seen VALUE / TX_GONE, which
+            // it now will.
             if let Some(waker) = unsafe { &*waker } {
                 waker.wake_by_ref();
             }
@@ -229,9 +230,10 @@ impl<T> Future for Receiver<T> {
         // Acquire: pairs with the sender's Release, so the value is visible.
         let mut state = inner.state.load(Acquire);
         if state & RX_WAKER != 0 && state & DONE == 0 {
-            // SAFETY: reading our own waker; the sender may be reading it
-            // too (shared reads), but nobody writes it while RX_WAKER is set.
             let same = inner.waker.with(|w| {
+                // SAFETY: reading our own waker; the sender may be reading
+                // it too (shared reads), but nobody writes it while
+                // RX_WAKER is set.
                 unsafe { &*w }
                     .as_ref()
                     .is_some_and(|w| w.will_wake(cx.waker()))
