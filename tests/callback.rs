@@ -132,7 +132,11 @@ fn callback_and_value_are_dropped_exactly_once() {
         drop(o);
     });
     completer.complete(Tracked(drops.clone())).ok().unwrap();
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "value and callback's capture");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "value and callback's capture"
+    );
 }
 
 #[test]
@@ -193,7 +197,11 @@ fn promisify_is_lazy() {
         s.fetch_add(1, Ordering::SeqCst);
         cb(Ok(1));
     });
-    assert_eq!(started.load(Ordering::SeqCst), 0, "not started by promisify");
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        0,
+        "not started by promisify"
+    );
     assert_eq!(futures::executor::block_on(fut), Ok(1));
     assert_eq!(started.load(Ordering::SeqCst), 1, "started exactly once");
 }
@@ -202,7 +210,10 @@ fn promisify_is_lazy() {
 fn promisify_synchronous_callback_is_ready_on_first_poll() {
     let (counter, waker) = counting_waker();
     let mut fut = promisify(|cb: Callback<&str, String>| cb(Err("nope".into())));
-    assert_eq!(poll_once(&mut fut, &waker), Poll::Ready(Err("nope".to_string())));
+    assert_eq!(
+        poll_once(&mut fut, &waker),
+        Poll::Ready(Err("nope".to_string()))
+    );
     assert_eq!(counter.0.load(Ordering::SeqCst), 0, "no needless wake-up");
 }
 
@@ -223,9 +234,17 @@ fn promisify_wakes_the_latest_waker_once() {
     let (second, waker_b) = counting_waker();
     assert_eq!(poll_once(&mut fut, &waker_a), Poll::Pending);
     assert_eq!(poll_once(&mut fut, &waker_b), Poll::Pending);
-    let cb = parked.lock().unwrap().take().expect("the op kept its callback");
+    let cb = parked
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the op kept its callback");
     cb(Ok(3));
-    assert_eq!(first.0.load(Ordering::SeqCst), 0, "the old waker is not used");
+    assert_eq!(
+        first.0.load(Ordering::SeqCst),
+        0,
+        "the old waker is not used"
+    );
     assert_eq!(second.0.load(Ordering::SeqCst), 1, "the new one, once");
     assert_eq!(poll_once(&mut fut, &waker_b), Poll::Ready(Ok(3)));
 }
@@ -258,7 +277,11 @@ fn promisify_future_dropped_before_the_callback() {
     drop(fut);
     let cb = parked.lock().unwrap().take().unwrap();
     cb(Ok(Tracked(drops.clone()))); // nobody is waiting: no panic
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "the result is dropped, not leaked");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the result is dropped, not leaked"
+    );
 }
 
 #[test]
@@ -274,9 +297,15 @@ fn promisify_polled_after_completion_panics() {
 fn promisify_debug_shows_progress() {
     let (_, waker) = counting_waker();
     let mut fut = promisify(|cb: Callback<u8, ()>| cb(Ok(1)));
-    assert_eq!(format!("{fut:?}"), "Promisified { started: false, finished: false }");
+    assert_eq!(
+        format!("{fut:?}"),
+        "Promisified { started: false, finished: false }"
+    );
     let _ = poll_once(&mut fut, &waker);
-    assert_eq!(format!("{fut:?}"), "Promisified { started: true, finished: true }");
+    assert_eq!(
+        format!("{fut:?}"),
+        "Promisified { started: true, finished: true }"
+    );
 }
 
 // ---- callbackify ------------------------------------------------------
@@ -288,9 +317,10 @@ fn callbackify_delivers_ok_and_err() {
     futures::executor::block_on(callbackify(async { Ok::<u8, String>(1) }, move |r| {
         t.send(r).unwrap()
     }));
-    futures::executor::block_on(callbackify(async { Err::<u8, _>("bad".to_string()) }, move |r| {
-        tx.send(r).unwrap()
-    }));
+    futures::executor::block_on(callbackify(
+        async { Err::<u8, _>("bad".to_string()) },
+        move |r| tx.send(r).unwrap(),
+    ));
     assert_eq!(rx.recv().unwrap(), Ok(1));
     assert_eq!(rx.recv().unwrap(), Err("bad".to_string()));
 }

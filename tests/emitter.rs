@@ -178,7 +178,10 @@ fn panicking_listener_propagates_and_leaves_the_emitter_usable() {
     });
     e.on(say(&l, "c"));
     let caught = catch_unwind(AssertUnwindSafe(|| e.emit(1)));
-    assert_eq!(*caught.unwrap_err().downcast::<&str>().unwrap(), "listener bug");
+    assert_eq!(
+        *caught.unwrap_err().downcast::<&str>().unwrap(),
+        "listener bug"
+    );
     assert_eq!(take(&l), ["a:1"], "the ones after the panic did not run");
     assert_eq!(e.listener_count(), 3, "no listener lost");
     assert_eq!(e.emit(2), 3, "usable, not poisoned");
@@ -245,7 +248,11 @@ fn leak_warning_is_given_once_past_the_limit() {
     e.on(|_| {});
     let got = take(&warnings);
     assert_eq!(got.len(), 1, "one warning, however many more");
-    assert!(got[0].contains("11 listeners added, the limit is 10"), "{}", got[0]);
+    assert!(
+        got[0].contains("11 listeners added, the limit is 10"),
+        "{}",
+        got[0]
+    );
     assert_eq!(e.listener_count(), 12, "a warning, not a refusal");
 }
 
@@ -311,7 +318,10 @@ fn remove_all_and_debug() {
     let e = EventEmitter::<u32>::default();
     e.on(|_| {});
     e.once(|_| {});
-    assert_eq!(format!("{e:?}"), "EventEmitter { listeners: 2, max_listeners: 10 }");
+    assert_eq!(
+        format!("{e:?}"),
+        "EventEmitter { listeners: 2, max_listeners: 10 }"
+    );
     e.remove_all();
     assert_eq!(e.listener_count(), 0);
     assert_eq!(e.emit(1), 0);
@@ -372,7 +382,11 @@ fn next_resolves_to_none_when_its_listener_is_removed() {
     let mut next = e.next();
     assert!(poll_once(&mut next, &waker).is_pending());
     e.remove_all();
-    assert_eq!(counter.0.load(Ordering::SeqCst), 1, "woken, not left hanging");
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        1,
+        "woken, not left hanging"
+    );
     assert_eq!(poll_once(&mut next, &waker), Poll::Ready(None));
 }
 
@@ -395,7 +409,10 @@ fn next_across_threads_with_block_on() {
     let next = e.next();
     let e2 = e.clone();
     let emitter_thread = thread::spawn(move || e2.emit("posted".to_string()));
-    assert_eq!(futures::executor::block_on(next), Some("posted".to_string()));
+    assert_eq!(
+        futures::executor::block_on(next),
+        Some("posted".to_string())
+    );
     assert_eq!(emitter_thread.join().unwrap(), 1);
 }
 
