@@ -200,8 +200,9 @@ pub trait FutureExt: Future {
     ///
     /// This one method reaches *up* a layer: a deadline needs a clock, and
     /// the clock belongs to the executor's timers, so it simply calls
-    /// [`crate::time::timeout`]. It must therefore run inside an
-    /// [`Executor`](crate::executor::Executor) (like every timer).
+    /// [`crate::time::timeout`]. It must therefore be called inside a
+    /// running [`Executor`](crate::executor::Executor) (like every timer;
+    /// it panics with a clear message otherwise).
     ///
     /// ```
     /// use async_primer::executor::Executor;
