@@ -588,3 +588,24 @@ fn a_task_can_abort_itself() {
     assert!(h.is_finished());
     assert!(ex.block_on(h).unwrap_err().is_aborted());
 }
+
+#[test]
+fn last_waker_dropped_on_another_thread_is_a_deadlock_not_a_hang() {
+    let ex = Executor::new();
+    let slot = Rc::new(RefCell::new(None::<Waker>));
+    let task = ex.spawn_named("abandoned", park_in(slot.clone()));
+    ex.run_until_stalled();
+    let waker = slot.borrow_mut().take().unwrap();
+    // The helper drops the only waker, before or after the executor parks.
+    let helper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(if cfg!(miri) { 0 } else { 5 }));
+        drop(waker);
+    });
+    let err = catch_unwind(AssertUnwindSafe(|| ex.block_on(task))).unwrap_err();
+    helper.join().unwrap();
+    let text = panic_text(err);
+    assert!(
+        text.starts_with("deadlock:") && text.contains("'abandoned'"),
+        "{text}"
+    );
+}

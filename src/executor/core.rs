@@ -108,10 +108,34 @@ impl Shared {
         }
     }
 
+    /// Wakes the executor without queueing anything, so that it looks
+    /// around again (a waker it was counting on is gone).
+    pub(crate) fn nudge(&self) {
+        let mut inbox = self.inbox.lock();
+        if inbox.closed {
+            return;
+        }
+        inbox.notified = true;
+        // Release: as in `push_remote`.
+        self.has_mail.store(true, Ordering::Release);
+        let parked = inbox.parked;
+        drop(inbox);
+        if parked {
+            self.wakeup.notify_one();
+        }
+    }
+
     pub(crate) fn has_mail(&self) -> bool {
         // Acquire: pairs with the Release store in `push_remote`.
         self.has_mail.load(Ordering::Acquire)
     }
+}
+
+/// What one turn did: tasks taken from the ready queue, and how many of
+/// them were polled (a task that finished while queued is only removed).
+struct Turn {
+    popped: usize,
+    polled: usize,
 }
 
 /// The half of an executor that lives on its thread.
@@ -234,7 +258,7 @@ impl Core {
                 }
                 diagnostics::check_main_after_pending(self, main);
             }
-            if self.turn(true) == 0 && !self.main_woken(main) {
+            if self.turn(true).popped == 0 && !self.main_woken(main) {
                 self.wait_for_work();
             }
         }
@@ -245,11 +269,11 @@ impl Core {
         let _enter = self.enter();
         let mut total = 0;
         loop {
-            let polled = self.turn(false);
-            if polled == 0 && !self.shared.has_mail() {
+            let turn = self.turn(false);
+            total += turn.polled;
+            if turn.popped == 0 && !self.shared.has_mail() {
                 return total;
             }
-            total += polled;
         }
     }
 
@@ -278,7 +302,7 @@ impl Core {
     }
 
     /// One turn: inbox, due timers, then up to BUDGET ready tasks.
-    fn turn(&self, stop_for_main: bool) -> usize {
+    fn turn(&self, stop_for_main: bool) -> Turn {
         if self.shared.has_mail() {
             self.drain_inbox();
         }
@@ -286,17 +310,20 @@ impl Core {
             self.driver.fire_due();
         }
         let main = self.main.get();
-        let mut polled = 0;
-        while polled < BUDGET {
+        let mut turn = Turn {
+            popped: 0,
+            polled: 0,
+        };
+        while turn.popped < BUDGET {
             let next = self.ready.borrow_mut().pop();
             let Some(task) = next else { break };
-            self.run_task(task);
-            polled += 1;
+            turn.popped += 1;
+            turn.polled += usize::from(self.run_task(task));
             if stop_for_main && self.main_woken(main) {
                 break;
             }
         }
-        polled
+        turn
     }
 
     fn drain_inbox(&self) {
@@ -318,15 +345,17 @@ impl Core {
         *self.spare.borrow_mut() = mail;
     }
 
-    /// Runs one task popped from the ready queue.
-    fn run_task(&self, task: TaskRef) {
+    /// Runs one task popped from the ready queue; false if it had already
+    /// finished (nothing was polled).
+    fn run_task(&self, task: TaskRef) -> bool {
         // AcqRel: clearing SCHEDULED *before* polling means a wake that
         // arrives during the poll queues the task again (no lost wake-up).
         let prev = task.header().state.fetch_and(!SCHEDULED, Ordering::AcqRel);
         let vtable = task.header().vtable;
         let outcome = if prev & COMPLETE != 0 {
             // Finished while queued: only the executor's reference is left.
-            return self.remove(task);
+            self.remove(task);
+            return false;
         } else if prev & CANCELLED != 0 {
             // SAFETY: executor thread; the task is live (executor's ref).
             unsafe { (vtable.cancel)(task) }
@@ -346,6 +375,7 @@ impl Core {
                 self.complete(task);
             }
         }
+        true
     }
 
     fn complete(&self, task: TaskRef) {
@@ -377,6 +407,7 @@ impl Core {
 
     /// Nothing is ready: move time, or check for deadlock and park.
     fn wait_for_work(&self) {
+        diagnostics::check_main_after_pending(self, self.main.get());
         let driver = &self.driver;
         // Acquire: pairs with the Release decrement by a pool thread, which
         // happens after that job's wake reached the inbox.

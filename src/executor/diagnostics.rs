@@ -156,7 +156,8 @@ pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
     }
 }
 
-/// Seam: after `block_on`'s future returned Pending.
+/// Seam: after `block_on`'s future returned Pending, and before parking
+/// (its last waker may have been dropped by another thread meanwhile).
 #[track_caller]
 pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
     if is_lost(main) {

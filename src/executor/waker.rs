@@ -32,7 +32,7 @@
 // executor).
 
 use super::core;
-use super::task::{COMPLETE, MAIN, REF_ONE, SCHEDULED, TaskRef};
+use super::task::{COMPLETE, JOIN, MAIN, REF_ONE, SCHEDULED, TaskRef, refs};
 use crate::sync::atomic::Ordering;
 use std::mem::ManuallyDrop;
 use std::task::{RawWaker, RawWakerVTable, Waker};
@@ -70,7 +70,46 @@ fn wake_by_ref_raw(ptr: *const ()) {
 }
 
 fn drop_raw(ptr: *const ()) {
-    TaskRef::from_raw(ptr).release(REF_ONE);
+    let task = TaskRef::from_raw(ptr);
+    let state = &task.header().state;
+    let mut current = state.load(Ordering::Relaxed);
+    loop {
+        if is_last_waker_of_waiting_task(current) {
+            return drop_last_waker(task);
+        }
+        // AcqRel, as in `TaskRef::release`.
+        match state.compare_exchange_weak(
+            current,
+            current - REF_ONE,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        ) {
+            Ok(prev) if refs(prev) == 1 => {
+                // SAFETY: that was the last reference.
+                return unsafe { (task.header().vtable.dealloc)(task) };
+            }
+            Ok(_) => return,
+            Err(actual) => current = actual,
+        }
+    }
+}
+
+/// True if dropping one waker now leaves a waiting task with none: it can
+/// never be woken again, which the executor must get a chance to notice.
+fn is_last_waker_of_waiting_task(state: usize) -> bool {
+    let internal = 1 + usize::from(state & JOIN != 0); // executor + JoinHandle
+    state & (SCHEDULED | COMPLETE) == 0 && refs(state) == internal + 1
+}
+
+/// The rare path: the last waker of a waiting task goes away. A parked
+/// executor is nudged so that it re-runs its deadlock check instead of
+/// sleeping forever. `shared` is cloned while our reference still keeps
+/// the task (and so `shared`) alive.
+#[cold]
+fn drop_last_waker(task: TaskRef) {
+    let shared = task.header().shared.clone();
+    task.release(REF_ONE);
+    shared.nudge();
 }
 
 /// Schedules `task` unless it is already scheduled or complete.
