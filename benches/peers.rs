@@ -41,6 +41,8 @@ use futures::executor::LocalPool;
 use futures::future::Either;
 use futures::task::LocalSpawnExt;
 
+use async_primer::executor::Executor;
+
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
 // ---------------------------------------------------------------------------
@@ -132,7 +134,6 @@ struct Contender<'a> {
     run: Box<dyn FnMut() -> f64 + 'a>,
 }
 
-#[allow(dead_code)] // until the layers land
 fn ours<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     Contender {
         name: OURS,
@@ -313,6 +314,23 @@ fn tokio_spawn_run<F: Future<Output = ()> + 'static>(
     })
 }
 
+/// async-primer: the same with our `Executor`; `run_until_stalled` polls
+/// until no task is ready, which here means every task has finished.
+fn ours_spawn_run<F: Future<Output = ()> + 'static>(
+    n: usize,
+    mut make: impl FnMut(usize) -> F,
+) -> f64 {
+    let ex = Executor::new();
+    let ns = per_op(n, || {
+        for i in 0..n {
+            drop(ex.spawn(make(i)));
+        }
+        ex.run_until_stalled();
+    });
+    assert_eq!(ex.tasks(), 0, "a task did not finish");
+    ns
+}
+
 /// futures: the same with `LocalPool`; `run` returns when all tasks are done.
 fn pool_spawn_run<F: Future<Output = ()> + 'static>(
     n: usize,
@@ -355,10 +373,10 @@ fn ae_spawn_run<F: Future<Output = ()> + 'static>(
 /// like ours, so nobody pays for a result nobody reads.
 fn spawn_many(b: &mut Bench) {
     let n = b.scaled(100_000);
-    b.missing("spawn_many", "(not yet available)");
     b.run(
         "spawn_many",
         vec![
+            ours(move || ours_spawn_run(n, |_| async {})),
             peer("tokio LocalSet", move || tokio_spawn_run(n, |_| async {})),
             peer("futures LocalPool", move || pool_spawn_run(n, |_| async {})),
             peer("async-executor LocalExecutor", move || {
@@ -381,10 +399,15 @@ fn yield_many(b: &mut Bench) {
         }
     };
     let per_yield = |ns_per_task: f64| ns_per_task / YIELDS as f64;
-    b.missing("yield_many", "(not yet available)");
+    let our_task = || async {
+        for _ in 0..YIELDS {
+            async_primer::yield_now().await;
+        }
+    };
     b.run(
         "yield_many",
         vec![
+            ours(move || per_yield(ours_spawn_run(TASKS, |_| our_task()))),
             peer("tokio LocalSet", move || {
                 per_yield(tokio_spawn_run(TASKS, |_| task()))
             }),
@@ -473,11 +496,24 @@ fn ping_pong(b: &mut Bench) {
             }
         }
     };
+    type OSender<T> = async_primer::channel::oneshot::Sender<T>;
+    let our_pairs = || {
+        let mut stash = None;
+        move |i: usize| {
+            if i % 2 == 0 {
+                let (a, b) = ping_pong_pair!(async_primer::channel::oneshot, OSender, ROUNDS);
+                stash = Some(b);
+                a
+            } else {
+                stash.take().expect("pair")
+            }
+        }
+    };
     let per_trip = |ns_per_task: f64| ns_per_task * (2 * PAIRS) as f64 / (PAIRS * ROUNDS) as f64;
-    b.missing("ping_pong", "(not yet available)");
     b.run(
         "ping_pong",
         vec![
+            ours(move || per_trip(ours_spawn_run(2 * PAIRS, our_pairs()))),
             peer("tokio LocalSet", move || {
                 per_trip(tokio_spawn_run(2 * PAIRS, tokio_pairs()))
             }),
@@ -499,6 +535,11 @@ fn chained_spawn(b: &mut Bench) {
     const DEPTH: usize = 1_000;
     let reps = b.scaled(100);
 
+    fn our_chain(n: usize) {
+        if n > 0 {
+            drop(async_primer::spawn(async move { our_chain(n - 1) }));
+        }
+    }
     fn tokio_chain(n: usize) {
         if n > 0 {
             drop(tokio::task::spawn_local(async move { tokio_chain(n - 1) }));
@@ -519,10 +560,18 @@ fn chained_spawn(b: &mut Bench) {
         }
     }
 
-    b.missing("chained_spawn", "(not yet available)");
     b.run(
         "chained_spawn",
         vec![
+            ours(move || {
+                let ex = Executor::new();
+                per_op(DEPTH * reps, || {
+                    for _ in 0..reps {
+                        drop(ex.spawn(async { our_chain(DEPTH - 1) }));
+                        ex.run_until_stalled();
+                    }
+                })
+            }),
             peer("tokio LocalSet", move || {
                 let rt = tokio_runtime();
                 let locals: Vec<_> = (0..reps).map(|_| tokio::task::LocalSet::new()).collect();
@@ -563,10 +612,28 @@ fn chained_spawn(b: &mut Bench) {
 /// (on a runtime built once) is shown for context.
 fn block_on_ready(b: &mut Bench) {
     let n = b.scaled(1_000_000);
-    b.missing("block_on_ready", "(not yet available)");
     b.run(
         "block_on_ready",
         vec![
+            ours(move || {
+                per_op(n, || {
+                    for i in 0..n {
+                        black_box(async_primer::block_on(async { black_box(i) }));
+                    }
+                })
+            }),
+            Contender {
+                name: "async-primer Executor::block_on",
+                ours: true,
+                run: Box::new(move || {
+                    let ex = Executor::new();
+                    per_op(n, || {
+                        for i in 0..n {
+                            black_box(ex.block_on(async { black_box(i) }));
+                        }
+                    })
+                }),
+            },
             peer("futures block_on", move || {
                 per_op(n, || {
                     for i in 0..n {
@@ -685,20 +752,27 @@ fn join_all(b: &mut Bench) {
     for size in [1_000, 10_000, 100_000, 1_000_000] {
         let total = b.scaled(1_000_000).max(size);
         let reps = total / size;
-        let workload = format!("join_all_{size}");
-        b.missing(&workload, "(not yet available)");
         b.run(
-            &workload,
-            vec![peer("futures join_all", move || {
-                per_op(size * reps, || {
-                    for _ in 0..reps {
-                        let outs = futures::executor::block_on(futures::future::join_all(
-                            (0..size).map(|_| yield_once()),
-                        ));
-                        assert_eq!(outs.len(), size);
-                    }
-                })
-            })],
+            &format!("join_all_{size}"),
+            vec![
+                ours(move || {
+                    per_op(size * reps, || {
+                        for _ in 0..reps {
+                            let all =
+                                async_primer::future::join_all((0..size).map(|_| yield_once()));
+                            assert_eq!(futures::executor::block_on(all).len(), size);
+                        }
+                    })
+                }),
+                peer("futures join_all", move || {
+                    per_op(size * reps, || {
+                        for _ in 0..reps {
+                            let all = futures::future::join_all((0..size).map(|_| yield_once()));
+                            assert_eq!(futures::executor::block_on(all).len(), size);
+                        }
+                    })
+                }),
+            ],
         );
     }
 }
@@ -724,36 +798,58 @@ fn scattered_millis(n: usize) -> Vec<u64> {
 fn timers(b: &mut Bench) {
     let n = b.scaled(100_000);
     let millis = Rc::new(scattered_millis(n));
-    let fired = Rc::new(Cell::new(0usize));
-    b.missing("timers", "(not yet available)");
+    let ours_millis = millis.clone();
+    let ours_side = move || {
+        let ex = Executor::builder().virtual_time().build();
+        // The last sleeper to wake sends on `all_done`, which `block_on`
+        // waits for (tokio's LocalSet keeps that count itself).
+        let fired = Rc::new(Cell::new(0usize));
+        let (all_done, done) = async_primer::channel::oneshot::<()>();
+        let all_done = Rc::new(Cell::new(Some(all_done)));
+        let ns = per_op(n, || {
+            for &ms in ours_millis.iter() {
+                let (fired, all_done) = (fired.clone(), all_done.clone());
+                drop(ex.spawn(async move {
+                    async_primer::time::sleep(Duration::from_millis(ms)).await;
+                    fired.set(fired.get() + 1);
+                    if fired.get() == n {
+                        let _ = all_done.take().expect("sent once").send(());
+                    }
+                }));
+            }
+            ex.block_on(done).expect("every sleeper woke");
+        });
+        assert_eq!(fired.get(), n);
+        ns
+    };
+    let tokio_side = move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("tokio runtime");
+        let local = tokio::task::LocalSet::new();
+        let fired = Rc::new(Cell::new(0usize));
+        let ns = per_op(n, || {
+            let _guard = rt.enter();
+            for &ms in millis.iter() {
+                let fired = fired.clone();
+                local.spawn_local(async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    fired.set(fired.get() + 1);
+                });
+            }
+            rt.block_on(local);
+        });
+        assert_eq!(fired.get(), n);
+        ns
+    };
     b.run(
         "timers",
-        vec![peer("tokio paused time + LocalSet", {
-            let millis = millis.clone();
-            let fired = fired.clone();
-            move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .start_paused(true)
-                    .build()
-                    .expect("tokio runtime");
-                let local = tokio::task::LocalSet::new();
-                fired.set(0);
-                let ns = per_op(n, || {
-                    let _guard = rt.enter();
-                    for &ms in millis.iter() {
-                        let fired = fired.clone();
-                        local.spawn_local(async move {
-                            tokio::time::sleep(Duration::from_millis(ms)).await;
-                            fired.set(fired.get() + 1);
-                        });
-                    }
-                    rt.block_on(local);
-                });
-                assert_eq!(fired.get(), n);
-                ns
-            }
-        })],
+        vec![
+            ours(ours_side),
+            peer("tokio paused time + LocalSet", tokio_side),
+        ],
     );
 }
 
@@ -764,27 +860,45 @@ fn emit(b: &mut Bench) {
     type Listener = Box<dyn Fn(&u64)>;
     const LISTENERS: usize = 10;
     let emits = b.scaled(1_000_000);
-    b.missing("emit_10_listeners", "(not yet available)");
+    // Every listener does the same trivial thing, so what is left is the
+    // cost of getting the event to it.
+    let ours_side = move || {
+        let emitter = async_primer::callback::EventEmitter::<u64>::new();
+        for _ in 0..LISTENERS {
+            emitter.on(|e: &u64| {
+                black_box(e);
+            });
+        }
+        per_op(emits, || {
+            for i in 0..emits as u64 {
+                assert_eq!(emitter.emit(i), LISTENERS);
+            }
+        })
+    };
+    let floor = move || {
+        let listeners: Vec<Listener> = (0..LISTENERS)
+            .map(|_| {
+                Box::new(|e: &u64| {
+                    black_box(e);
+                }) as Listener
+            })
+            .collect();
+        per_op(emits, || {
+            for i in 0..emits as u64 {
+                let listeners = black_box(&listeners);
+                for listener in listeners {
+                    listener(&i);
+                }
+                assert_eq!(black_box(listeners.len()), LISTENERS);
+            }
+        })
+    };
     b.run(
         "emit_10_listeners",
-        vec![peer("Vec<Box<dyn Fn>> loop (floor)", move || {
-            let sum = Rc::new(Cell::new(0u64));
-            let listeners: Vec<Listener> = (0..LISTENERS)
-                .map(|_| {
-                    let sum = sum.clone();
-                    Box::new(move |e: &u64| sum.set(sum.get() + e)) as Listener
-                })
-                .collect();
-            let ns = per_op(emits, || {
-                for i in 0..emits as u64 {
-                    for listener in black_box(&listeners) {
-                        listener(&i);
-                    }
-                }
-            });
-            assert!(sum.get() > 0 || emits <= 1);
-            ns
-        })],
+        vec![
+            ours(ours_side),
+            peer("Vec<Box<dyn Fn>> loop (floor)", floor),
+        ],
     );
 }
 
@@ -797,10 +911,29 @@ fn emit(b: &mut Bench) {
 /// would flatter it). Every implementation spawns the same future type.
 const MEMORY_TASKS: usize = 10_000;
 
-/// The same small future for everyone: 8 bytes of state, pending forever.
-async fn pending_task(x: u64) {
-    std::future::pending::<()>().await;
-    black_box(x);
+/// The same small future for everyone, pending forever. It keeps a clone
+/// of its waker, like a task waiting on a channel would, so it stays
+/// wakeable (an executor that checks for tasks nobody can wake, as ours
+/// does, has nothing to report) and no implementation is spared the cost
+/// of a waker clone. Waker clones here only bump reference counts.
+struct PendingTask {
+    waker: Option<std::task::Waker>,
+    _payload: u64,
+}
+
+fn pending_task(x: u64) -> PendingTask {
+    PendingTask {
+        waker: None,
+        _payload: x,
+    }
+}
+
+impl Future for PendingTask {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
 }
 
 /// What one implementation left allocated: (live bytes, allocations).
@@ -834,6 +967,21 @@ impl Footprint {
 fn memory(b: &mut Bench) {
     const N: usize = MEMORY_TASKS;
     let mut results = Vec::new();
+
+    let ex = Executor::new();
+    results.push(Footprint::measure(
+        OURS,
+        true,
+        || {
+            for i in 0..N {
+                drop(ex.spawn(pending_task(i as u64)));
+            }
+        },
+        || {
+            ex.run_until_stalled();
+        },
+    ));
+    drop(ex);
 
     let rt = tokio_runtime();
     let local = tokio::task::LocalSet::new();
@@ -885,8 +1033,6 @@ fn memory(b: &mut Bench) {
         || while ex.try_tick() {},
     ));
     drop(ex);
-
-    b.missing("memory_*", "(not yet available)");
 
     // Memory is deterministic: one measurement each, recorded as rows.
     let per_task = |v: usize| v as f64 / N as f64;
