@@ -62,7 +62,6 @@ struct Shared {
 }
 
 struct Node {
-    index: usize,
     /// `true` while the node is on the stack (or about to be pushed).
     queued: AtomicBool,
     /// The node below this one on the stack.
@@ -83,8 +82,7 @@ impl WakeList {
     /// A ready list for `n` children, all initially idle.
     pub(crate) fn new(n: usize) -> WakeList {
         let nodes = (0..n)
-            .map(|index| Node {
-                index,
+            .map(|_| Node {
                 queued: AtomicBool::new(false),
                 next: AtomicPtr::new(ptr::null_mut()),
                 shared: ptr::null(),
@@ -128,6 +126,7 @@ impl WakeList {
     /// Takes every child woken since the last call and calls `f` with each
     /// index (most recently woken first).
     pub(crate) fn drain(&self, mut f: impl FnMut(usize)) {
+        let first: *const Node = self.shared.nodes.as_ptr();
         // Acquire: pairs with the Release push, so each `next` is visible.
         let mut node = self.shared.head.swap(ptr::null_mut(), Ordering::Acquire);
         while !node.is_null() {
@@ -138,7 +137,11 @@ impl WakeList {
             node = n.next.load(Ordering::Relaxed);
             // AcqRel: see the module comment (a wake that saw `true`).
             n.queued.swap(false, Ordering::AcqRel);
-            f(n.index);
+            // A node's index is its distance from the first node (cheaper
+            // than storing it: 24 bytes per node instead of 32).
+            // SAFETY: both pointers are into the same `nodes` slice.
+            let index = unsafe { (n as *const Node).offset_from(first) };
+            f(index as usize);
         }
     }
 }
