@@ -183,6 +183,14 @@ impl<T> State<T> {
 
 /// The sending half; clone it for more producers. The channel closes for
 /// the receiver when the last clone is dropped.
+///
+/// ```
+/// let (tx, mut rx) = async_primer::channel::mpsc::unbounded();
+/// let tx2 = tx.clone();
+/// std::thread::spawn(move || tx2.try_send("from a thread").unwrap()).join().unwrap();
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Ok("from a thread"));
+/// ```
 pub struct Sender<T> {
     chan: Arc<Mutex<State<T>>>,
 }
@@ -280,6 +288,12 @@ impl<T> fmt::Debug for Sender<T> {
 
 /// Future for [`Sender::send`]: `Ok(())` once queued, or the message back
 /// in a [`SendError`] if the receiver is gone.
+///
+/// ```
+/// let (tx, rx) = async_primer::channel::mpsc::bounded::<u8>(1);
+/// drop(rx);
+/// assert!(futures::executor::block_on(tx.send(1)).is_err());
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Send<'a, T> {
     sender: &'a Sender<T>,
@@ -362,6 +376,12 @@ impl<T> Drop for Send<'_, T> {
 
 /// The receiving half. Dropping it closes the channel and drops every
 /// message still queued.
+///
+/// ```
+/// let (tx, mut rx) = async_primer::channel::mpsc::bounded(4);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Receiver<T> {
     chan: Arc<Mutex<State<T>>>,
 }
@@ -457,6 +477,12 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// Future for [`Receiver::recv`].
+///
+/// ```
+/// let (tx, mut rx) = async_primer::channel::mpsc::unbounded();
+/// tx.try_send('m').unwrap();
+/// assert_eq!(futures::executor::block_on(rx.recv()), Some('m'));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Recv<'a, T> {
     receiver: &'a mut Receiver<T>,

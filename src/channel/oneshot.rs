@@ -133,6 +133,12 @@ impl<T> Inner<T> {
 }
 
 /// The sending half of a oneshot channel.
+///
+/// ```
+/// let (tx, rx): (async_primer::channel::oneshot::Sender<u8>, _) = async_primer::channel::oneshot();
+/// tx.send(1).unwrap();
+/// assert_eq!(futures::executor::block_on(rx), Ok(1));
+/// ```
 pub struct Sender<T> {
     /// `None` once `send` has run (so `Drop` knows there is nothing to do).
     inner: Option<Arc<Inner<T>>>,
@@ -212,6 +218,13 @@ impl<T> fmt::Debug for Sender<T> {
 /// The receiving half of a oneshot channel: a future of `Ok(value)`, or
 /// `Err(Closed)` if the sender was dropped without sending. Polling it
 /// again after that panics.
+///
+/// ```
+/// use async_primer::channel::{oneshot, Closed};
+/// let (tx, rx) = oneshot::<u8>();
+/// drop(tx);
+/// assert_eq!(futures::executor::block_on(rx), Err(Closed));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Receiver<T> {
     inner: Arc<Inner<T>>,

@@ -44,6 +44,12 @@ use super::polled_after_completion;
 
 pin_project! {
     /// Future for [`FutureExt::map`](super::FutureExt::map).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, Map, ready};
+    /// let f: Map<_, _> = ready(1).map(|x| x * 2);
+    /// assert_eq!(futures::executor::block_on(f), 2);
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Map<Fut, F> {
@@ -79,6 +85,12 @@ where
 
 pin_project! {
     /// Future for [`FutureExt::map_err`](super::FutureExt::map_err).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// let f = ready(Err::<(), u8>(1)).map_err(|e| e + 1);
+    /// assert_eq!(futures::executor::block_on(f), Err(2));
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct MapErr<Fut, F> {
@@ -114,6 +126,12 @@ where
 
 pin_project! {
     /// Future for [`FutureExt::inspect`](super::FutureExt::inspect).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// let f = ready(3).inspect(|x| assert_eq!(*x, 3));
+    /// assert_eq!(futures::executor::block_on(f), 3);
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Inspect<Fut, F> {
@@ -163,6 +181,12 @@ pin_project! {
 
 pin_project! {
     /// Future for [`FutureExt::then`](super::FutureExt::then).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// let f = ready(3).then(|x| async move { x + 1 });
+    /// assert_eq!(futures::executor::block_on(f), 4);
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Then<Fut, Fut2, F> {
@@ -227,6 +251,12 @@ pin_project! {
 
 pin_project! {
     /// Future for [`FutureExt::and_then`](super::FutureExt::and_then).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// let f = ready(Ok::<u8, ()>(3)).and_then(|x| ready(Ok(x + 1)));
+    /// assert_eq!(futures::executor::block_on(f), Ok(4));
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct AndThen<Fut, Fut2, F> {
@@ -294,6 +324,12 @@ pin_project! {
 
 pin_project! {
     /// Future for [`FutureExt::or_else`](super::FutureExt::or_else).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// let f = ready(Err::<u8, u8>(3)).or_else(|e| ready(Ok::<u8, ()>(e)));
+    /// assert_eq!(futures::executor::block_on(f), Ok(3));
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct OrElse<Fut, Fut2, F> {

@@ -41,6 +41,11 @@ pin_project! {
 
 pin_project! {
     /// Future for [`FutureExt::catch_unwind`](super::FutureExt::catch_unwind).
+    ///
+    /// ```
+    /// use async_primer::future::{FutureExt, ready};
+    /// assert!(futures::executor::block_on(ready(1).catch_unwind()).is_ok());
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct CatchUnwind<Fut> {

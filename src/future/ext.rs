@@ -30,9 +30,21 @@ use std::time::Duration;
 use super::{AndThen, CatchUnwind, Fuse, Inspect, Map, MapErr, OrElse, Then};
 
 /// A boxed, type-erased future that can move between threads.
+///
+/// ```
+/// use async_primer::future::{BoxFuture, FutureExt};
+/// let f: BoxFuture<'static, u8> = async { 1 }.boxed();
+/// assert_eq!(futures::executor::block_on(f), 1);
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A boxed, type-erased future that stays on its thread.
+///
+/// ```
+/// use async_primer::future::{FutureExt, LocalBoxFuture};
+/// let f: LocalBoxFuture<'static, u8> = async { 1 }.boxed_local();
+/// assert_eq!(futures::executor::block_on(f), 1);
+/// ```
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Combinator methods for every [`Future`].

@@ -47,6 +47,12 @@ pin_project! {
 
 pin_project! {
     /// Future for [`FutureExt::fuse`](super::FutureExt::fuse).
+    ///
+    /// ```
+    /// use async_primer::future::{Fuse, FutureExt, ready};
+    /// let f: Fuse<_> = ready(1).fuse();
+    /// assert_eq!(futures::executor::block_on(f), 1);
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Fuse<Fut> {

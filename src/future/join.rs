@@ -119,6 +119,12 @@ pub fn join3<A: Future, B: Future, C: Future>(a: A, b: B, c: C) -> Join3<A, B, C
 
 pin_project! {
     /// Future for [`join`].
+    ///
+    /// ```
+    /// use async_primer::future::{join, Join, ready};
+    /// let j: Join<_, _> = join(ready(1), ready(2));
+    /// assert_eq!(futures::executor::block_on(j), (1, 2));
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Join<A: Future, B: Future> {
         #[pin] a: MaybeDone<A>,
@@ -142,6 +148,12 @@ impl<A: Future, B: Future> Future for Join<A, B> {
 
 pin_project! {
     /// Future for [`join3`].
+    ///
+    /// ```
+    /// use async_primer::future::{join3, Join3, ready};
+    /// let j: Join3<_, _, _> = join3(ready(1), ready(2), ready(3));
+    /// assert_eq!(futures::executor::block_on(j), (1, 2, 3));
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Join3<A: Future, B: Future, C: Future> {
         #[pin] a: MaybeDone<A>,

@@ -93,6 +93,12 @@ pub(super) enum State {
 }
 
 /// Future for [`join_all`].
+///
+/// ```
+/// use async_primer::future::{join_all, JoinAll, ready};
+/// let all: JoinAll<_> = join_all([ready('a'), ready('b')]);
+/// assert_eq!(futures::executor::block_on(all), ['a', 'b']);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct JoinAll<F: Future> {
     slots: Box<[Slot<F>]>,

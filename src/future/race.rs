@@ -69,6 +69,12 @@ where
 }
 
 /// Future for [`race`].
+///
+/// ```
+/// use async_primer::future::{race, Race, ready};
+/// let r: Race<_> = race(vec![ready(1)]);
+/// assert_eq!(futures::executor::block_on(r), 1);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Race<F> {
     /// `None` once a winner was returned.
@@ -130,6 +136,12 @@ where
 }
 
 /// Future for [`race_ok`].
+///
+/// ```
+/// use async_primer::future::{race_ok, RaceOk, ready};
+/// let r: RaceOk<_, ()> = race_ok(vec![ready(Ok::<u8, ()>(1))]);
+/// assert_eq!(futures::executor::block_on(r), Ok(1));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RaceOk<F, E> {
     /// `None` once finished; a slot is `None` once its future failed.

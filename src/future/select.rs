@@ -63,6 +63,12 @@ where
 }
 
 /// Future for [`select`].
+///
+/// ```
+/// use async_primer::future::{select, Select, ready, pending, Either};
+/// let s: Select<_, _> = select(pending::<u8>(), ready(2));
+/// assert!(matches!(futures::executor::block_on(s), Either::Right((2, _))));
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Select<A, B> {

@@ -45,6 +45,11 @@ pub fn ready<T>(value: T) -> Ready<T> {
 }
 
 /// The future returned by [`ready`].
+///
+/// ```
+/// let r: async_primer::future::Ready<u8> = async_primer::future::ready(1);
+/// assert_eq!(futures::executor::block_on(r), 1);
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Ready<T>(Option<T>);
@@ -77,6 +82,13 @@ pub fn pending<T>() -> Pending<T> {
 }
 
 /// The future returned by [`pending`].
+///
+/// ```
+/// use std::future::Future;
+/// let mut p = std::pin::pin!(async_primer::future::pending::<u8>());
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// assert!(p.as_mut().poll(&mut cx).is_pending());
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Pending<T>(PhantomData<fn() -> T>);
@@ -112,6 +124,11 @@ where
 }
 
 /// The future returned by [`lazy`].
+///
+/// ```
+/// let l = async_primer::future::lazy(|_| 5);
+/// assert_eq!(futures::executor::block_on(l), 5);
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Lazy<F>(Option<F>);
@@ -163,6 +180,11 @@ where
 }
 
 /// The future returned by [`poll_fn`].
+///
+/// ```
+/// let f = async_primer::future::poll_fn(|_| std::task::Poll::Ready(6));
+/// assert_eq!(futures::executor::block_on(f), 6);
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct PollFn<F>(F);

@@ -70,6 +70,12 @@ where
 }
 
 /// Future for [`try_join_all`].
+///
+/// ```
+/// use async_primer::future::{try_join_all, TryJoinAll, ready};
+/// let all: TryJoinAll<_> = try_join_all([ready(Ok::<u8, ()>(1))]);
+/// assert_eq!(futures::executor::block_on(all), Ok(vec![1]));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct TryJoinAll<F: Future> {
     slots: Box<[Slot<F>]>,
