@@ -273,3 +273,24 @@ fn agrees_with_futures_join_all() {
     let theirs = futures::executor::block_on(futures::future::join_all(futs()));
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn joins_and_channels_are_send_when_their_contents_are() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_sync<T: Sync>(_: &T) {}
+    let all = join_all(vec![std::future::ready(1u8)]);
+    assert_send(&all);
+    assert_send(&try_join_all(vec![std::future::ready(Ok::<u8, ()>(1))]));
+    let (tx, rx) = async_primer::channel::oneshot::<String>();
+    assert_send(&tx);
+    assert_send(&rx);
+    let (tx, rx) = async_primer::channel::mpsc::unbounded::<String>();
+    assert_send(&tx);
+    assert_sync(&tx);
+    assert_send(&rx);
+    // And the thing actually crosses a thread.
+    let out = std::thread::spawn(move || futures::executor::block_on(all))
+        .join()
+        .unwrap();
+    assert_eq!(out, vec![1]);
+}
