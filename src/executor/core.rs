@@ -43,7 +43,8 @@ use super::JoinHandle;
 use super::blocking::Pool;
 use super::diagnostics::{self, Diagnostics};
 use super::schedule::ReadyQueue;
-use super::task::{CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskRef};
+use super::task::{CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskRef, refs};
+use super::task_list::TaskList;
 use super::waker;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex};
@@ -125,6 +126,7 @@ impl Shared {
         }
     }
 
+    #[inline]
     pub(crate) fn has_mail(&self) -> bool {
         // Acquire: pairs with the Release store in `push_remote`.
         self.has_mail.load(Ordering::Acquire)
@@ -144,7 +146,7 @@ pub(crate) struct Core {
     pub(crate) main: Cell<TaskRef>,
     pub(crate) ready: RefCell<ReadyQueue>,
     /// Every live task; each entry owns the executor's reference.
-    pub(crate) tasks: RefCell<Vec<TaskRef>>,
+    pub(crate) tasks: RefCell<TaskList>,
     pub(crate) driver: Rc<Driver>,
     pub(crate) diag: Diagnostics,
     next_id: Cell<u64>,
@@ -154,13 +156,14 @@ pub(crate) struct Core {
 
 // The executor running on this thread (set for the length of `block_on`,
 // `run_until_stalled` and shutdown).
-// (Not `const`: loom's `thread_local!` has no const form.)
+// (`const { }` is std's fast form; to loom's macro it is just an inline
+// const expression, so both builds accept it.)
 crate::sync::thread_local! {
-    #[allow(clippy::missing_const_for_thread_local)]
-    static CURRENT: Cell<*const Core> = Cell::new(std::ptr::null());
+    static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Runs `f` with the executor running on this thread, if any.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let core = CURRENT.try_with(|c| c.get()).ok()?;
     // SAFETY: CURRENT is non-null only while an `Enter` guard for a live
@@ -170,6 +173,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
 
 /// The wake fast path: if `task` belongs to the executor running on this
 /// thread, queue it locally (no lock) and return true.
+#[inline]
 pub(crate) fn push_local_if_current(task: TaskRef) -> bool {
     with_current(|core| {
         if !Arc::ptr_eq(&core.shared, &task.header().shared) {
@@ -191,6 +195,7 @@ pub(crate) struct Enter {
 }
 
 impl Drop for Enter {
+    #[inline]
     fn drop(&mut self) {
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
@@ -209,7 +214,7 @@ impl Core {
             main: Cell::new(TaskRef::new_main(shared.clone())),
             shared,
             ready: RefCell::new(ReadyQueue::new(seed)),
-            tasks: RefCell::new(Vec::new()),
+            tasks: RefCell::new(TaskList::default()),
             driver: Rc::new(Driver::new(virtual_time)),
             diag,
             next_id: Cell::new(1),
@@ -217,9 +222,13 @@ impl Core {
         }
     }
 
+    #[inline]
     pub(crate) fn enter(&self) -> Enter {
-        let time = time::enter(self.driver.clone());
-        let previous = CURRENT.with(|c| c.replace(self));
+        let time = time::enter(&self.driver);
+        // `try_with`: shutdown may run while thread-locals are torn down.
+        let previous = CURRENT
+            .try_with(|c| c.replace(self))
+            .unwrap_or(std::ptr::null());
         Enter {
             previous,
             _time: time,
@@ -234,24 +243,31 @@ impl Core {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let task = TaskRef::new(future, self.shared.clone(), id, name);
-        let mut tasks = self.tasks.borrow_mut();
-        task.header().index.set(tasks.len());
-        tasks.push(task);
-        drop(tasks);
+        self.tasks.borrow_mut().insert(task);
         self.ready.borrow_mut().push(task);
         JoinHandle::new(task)
     }
 
     /// Drives `future` to completion, running tasks while it waits.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         let mut future = pin!(future);
-        let _enter = self.enter();
+        let enter = self.enter();
+        if !enter.previous.is_null() {
+            panic!(
+                "block_on called while an executor is already running on this thread (inside \
+                 block_on or a task): blocking here would stall every task; `.await` the \
+                 future instead, or `spawn` it"
+            );
+        }
         let main = self.fresh_main();
-        main.header().state.fetch_or(SCHEDULED, Ordering::Relaxed);
         let waker = waker::borrowed(main);
         let mut cx = Context::from_waker(&waker);
+        // The first poll is due without a wake (and without an atomic write:
+        // a future that is ready at once costs little more than its poll).
+        let mut first = true;
         loop {
-            if self.take_main_wake(main) {
+            if std::mem::take(&mut first) || self.take_main_wake(main) {
                 let polled = diagnostics::timed(self, main, || future.as_mut().poll(&mut cx));
                 if let Poll::Ready(output) = polled {
                     return output;
@@ -277,12 +293,23 @@ impl Core {
         }
     }
 
+    /// Nothing left at all: no task, mail, blocking job or armed timer.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.tasks.borrow().len() == 0
+            && !self.shared.has_mail()
+            // Acquire: as in `wait_for_work`.
+            && self.shared.blocking.load(Ordering::Acquire) == 0
+            && self.driver.armed() == 0
+    }
+
     /// Returns the main header, replacing it if wakers of an earlier
     /// `block_on` are still alive (they would hide a lost waker).
+    #[inline]
     fn fresh_main(&self) -> TaskRef {
         let main = self.main.get();
         // Acquire: pairs with the AcqRel release of a waker on another thread.
-        if super::task::refs(main.header().state.load(Ordering::Acquire)) > 1 {
+        if refs(main.header().state.load(Ordering::Acquire)) > 1 {
             main.header().state.fetch_or(COMPLETE, Ordering::AcqRel); // stale wakes: no-ops
             main.release(REF_ONE);
             self.main.set(TaskRef::new_main(self.shared.clone()));
@@ -290,10 +317,12 @@ impl Core {
         self.main.get()
     }
 
+    #[inline]
     fn main_woken(&self, main: TaskRef) -> bool {
         main.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
     }
 
+    #[inline]
     fn take_main_wake(&self, main: TaskRef) -> bool {
         // AcqRel: the acquire half sees what the waker published before
         // waking; the release half orders this poll after the clear.
@@ -378,30 +407,49 @@ impl Core {
         true
     }
 
+    /// The task finished: mark it COMPLETE, wake whoever awaits its
+    /// JoinHandle, and drop the executor's reference unless it is queued.
     fn complete(&self, task: TaskRef) {
-        let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
         // SAFETY: executor thread only (THE invariant in task.rs).
         let waiter = task
             .header()
             .join_waker
             .with_mut(|w| unsafe { (*w).take() });
+        // Read before the reference goes: after that the task may be freed.
+        let index = task.header().index.get();
+        let state = &task.header().state;
+        let mut current = state.load(Ordering::Acquire);
+        loop {
+            if current & SCHEDULED != 0 {
+                // Queued (it woke itself, or a remote wake raced): the pop
+                // that finds it COMPLETE removes it.
+                state.fetch_or(COMPLETE, Ordering::AcqRel);
+                break;
+            }
+            // Not queued: set COMPLETE and release the executor's reference
+            // in one atomic step (AcqRel, as in `TaskRef::release`).
+            let new = (current | COMPLETE) - REF_ONE;
+            match state.compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    self.tasks.borrow_mut().remove_at(index);
+                    if refs(current) == 1 {
+                        // SAFETY: that was the last reference.
+                        unsafe { (task.header().vtable.dealloc)(task) };
+                    }
+                    break;
+                }
+                Err(actual) => current = actual,
+            }
+        }
         if let Some(waiter) = waiter {
             waiter.wake();
-        }
-        if prev & SCHEDULED == 0 {
-            self.remove(task);
         }
     }
 
     /// Drops the executor's reference to `task`.
     fn remove(&self, task: TaskRef) {
         let index = task.header().index.get();
-        let mut tasks = self.tasks.borrow_mut();
-        tasks.swap_remove(index);
-        if let Some(moved) = tasks.get(index) {
-            moved.header().index.set(index);
-        }
-        drop(tasks);
+        self.tasks.borrow_mut().remove_at(index);
         task.release(REF_ONE);
     }
 
@@ -463,26 +511,30 @@ impl Drop for Core {
         let main = self.main.get();
         main.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
         main.release(REF_ONE);
-        // Loop, not iterate: a future's destructor may spawn another task.
+        // Batches: a future's destructor may spawn another task.
         loop {
-            let next = self.tasks.borrow_mut().pop();
-            let Some(task) = next else { break };
-            // COMPLETE first, so wakes from the destructors are no-ops.
-            let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-            if prev & COMPLETE == 0 {
-                // SAFETY: executor thread; the executor's reference is held.
-                let outcome = unsafe { (task.header().vtable.cancel)(task) };
-                drop(outcome); // a detached task's result has nowhere to go
-                // SAFETY: executor thread only.
-                let waiter = task
-                    .header()
-                    .join_waker
-                    .with_mut(|w| unsafe { (*w).take() });
-                if let Some(waiter) = waiter {
-                    waiter.wake();
-                }
+            let batch = self.tasks.borrow_mut().take_all();
+            if batch.is_empty() {
+                break;
             }
-            task.release(REF_ONE);
+            for task in batch {
+                // COMPLETE first, so wakes from the destructors are no-ops.
+                let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+                if prev & COMPLETE == 0 {
+                    // SAFETY: executor thread; the executor's reference is held.
+                    let outcome = unsafe { (task.header().vtable.cancel)(task) };
+                    drop(outcome); // a detached task's result has nowhere to go
+                    // SAFETY: executor thread only.
+                    let waiter = task
+                        .header()
+                        .join_waker
+                        .with_mut(|w| unsafe { (*w).take() });
+                    if let Some(waiter) = waiter {
+                        waiter.wake();
+                    }
+                }
+                task.release(REF_ONE);
+            }
         }
         // Entries borrowed the executor's references, all released above.
         self.ready.borrow_mut().clear();

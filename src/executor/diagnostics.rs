@@ -136,6 +136,7 @@ impl Diagnostics {
 
 /// Wakers of `task` alive anywhere (the executor's and the JoinHandle's
 /// references are not wakers).
+#[inline]
 fn wakers(task: TaskRef) -> usize {
     // Acquire: pairs with the AcqRel release in a waker's drop on another
     // thread, so a count of zero means those drops are done.
@@ -143,11 +144,13 @@ fn wakers(task: TaskRef) -> usize {
     refs(state) - 1 - usize::from(state & JOIN != 0)
 }
 
+#[inline]
 fn is_lost(task: TaskRef) -> bool {
     task.header().state.load(Ordering::Acquire) & (SCHEDULED | COMPLETE) == 0 && wakers(task) == 0
 }
 
 /// Seam: after a spawned task's poll returned Pending.
+#[inline]
 pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
     if is_lost(task) {
         core.diag.report(Diagnostic::LostWaker {
@@ -159,6 +162,7 @@ pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
 /// Seam: after `block_on`'s future returned Pending, and before parking
 /// (its last waker may have been dropped by another thread meanwhile).
 #[track_caller]
+#[inline]
 pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
     if is_lost(main) {
         panic!(
@@ -170,6 +174,7 @@ pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
 }
 
 /// Seam: around every poll; times it when the watchdog is on.
+#[inline]
 pub(crate) fn timed<R>(core: &Core, task: TaskRef, poll: impl FnOnce() -> R) -> R {
     let Some(limit) = core.diag.watchdog else {
         return poll();
@@ -214,7 +219,7 @@ fn waiting(core: &Core) -> Vec<String> {
         .iter()
         .filter(|t| t.header().state.load(Ordering::Acquire) & COMPLETE == 0);
     pending
-        .map(|&t| match is_lost(t) {
+        .map(|t| match is_lost(t) {
             true => format!(
                 "{} (lost its waker: returned Pending without storing cx.waker())",
                 t.describe()
@@ -234,9 +239,10 @@ pub(crate) fn check_deadlock(core: &Core) {
     // Wakers held inside the executor: a waiting task's JoinHandle slot
     // holding the waker of whoever awaits it.
     let mut inside: HashMap<TaskRef, usize> = HashMap::new();
-    let tasks = core.tasks.borrow().clone();
-    let pending: Vec<TaskRef> = tasks
-        .into_iter()
+    let pending: Vec<TaskRef> = core
+        .tasks
+        .borrow()
+        .iter()
         .filter(|t| t.header().state.load(Ordering::Acquire) & COMPLETE == 0)
         .collect();
     for task in &pending {

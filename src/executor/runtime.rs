@@ -76,13 +76,6 @@ impl Executor {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if super::is_running() {
-            panic!(
-                "block_on called while an executor is already running on this thread (inside \
-                 block_on or a task): blocking here would stall every task; `.await` the \
-                 future instead, or `spawn` it"
-            );
-        }
         self.core.block_on(future)
     }
 

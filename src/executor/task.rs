@@ -71,6 +71,7 @@ pub(crate) const MAIN: usize = 1 << 4;
 pub(crate) const REF_ONE: usize = 1 << 6;
 
 /// The number of references in a state word.
+#[inline]
 pub(crate) fn refs(state: usize) -> usize {
     state / REF_ONE
 }
@@ -192,15 +193,18 @@ impl TaskRef {
         TaskRef(NonNull::from(Box::leak(header)))
     }
 
+    #[inline]
     pub(crate) fn from_raw(ptr: *const ()) -> TaskRef {
         // SAFETY (of later derefs): `ptr` came from `as_raw` of a live task.
         TaskRef(NonNull::new(ptr as *mut Header).expect("null task pointer"))
     }
 
+    #[inline]
     pub(crate) fn as_raw(self) -> *const () {
         self.0.as_ptr() as *const ()
     }
 
+    #[inline]
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: whoever holds a TaskRef holds (or borrows) a counted
         // reference, so the allocation is live for the borrow.
@@ -208,6 +212,7 @@ impl TaskRef {
     }
 
     /// Counts one more reference (a waker clone, an inbox entry).
+    #[inline]
     pub(crate) fn add_ref(self) {
         // Relaxed: taking a new reference needs an existing one, which
         // already keeps the allocation alive (the same argument as Arc).
@@ -216,6 +221,7 @@ impl TaskRef {
 
     /// Releases `amount` (REF_ONE, or REF_ONE | JOIN for the JoinHandle)
     /// and frees the task if that was the last reference.
+    #[inline]
     pub(crate) fn release(self, amount: usize) {
         // AcqRel: the release half publishes this holder's last uses; the
         // acquire half (for whoever hits zero) sees everyone else's before

@@ -42,6 +42,7 @@ pub(crate) static VTABLE: RawWakerVTable =
 
 /// A waker for `task` that is never dropped, so it holds no reference of
 /// its own: the caller's reference keeps the task alive while it is used.
+#[inline]
 pub(crate) fn borrowed(task: TaskRef) -> ManuallyDrop<Waker> {
     // SAFETY: VTABLE's functions expect a live task header, which `task` is
     // for as long as the caller holds its reference (the ManuallyDrop makes
@@ -113,6 +114,7 @@ fn drop_last_waker(task: TaskRef) {
 }
 
 /// Schedules `task` unless it is already scheduled or complete.
+#[inline]
 pub(crate) fn wake(task: TaskRef) {
     let state = &task.header().state;
     // Acquire on the load/CAS: pairs with the executor's AcqRel clearing of

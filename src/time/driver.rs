@@ -30,6 +30,7 @@
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::rc::Rc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -81,11 +82,13 @@ impl Driver {
     }
 
     /// True when the clock only moves when the executor moves it.
+    #[inline]
     pub(crate) fn is_virtual(&self) -> bool {
         self.virtual_base.is_some()
     }
 
     /// The executor's idea of "now".
+    #[inline]
     pub(crate) fn now(&self) -> Instant {
         match self.virtual_base {
             Some(base) => base + self.offset.get(),
@@ -104,6 +107,7 @@ impl Driver {
     }
 
     /// How many timers are armed (registered, not yet fired, not dropped).
+    #[inline]
     pub(crate) fn armed(&self) -> usize {
         self.timers.borrow().armed
     }
@@ -216,34 +220,42 @@ impl Driver {
     }
 }
 
-// The driver of the executor running on this thread, if any. The executor
-// installs it for the length of `block_on` / `run_until_stalled`.
-// (Not `const`: loom's `thread_local!` has no const form.)
+// The driver of the executor running on this thread, if any: a pointer to
+// the executor's own `Rc<Driver>` field, installed for the length of
+// `block_on` / `run_until_stalled` (no reference counting on entry, and no
+// destructor, so it can be read even while thread-locals are torn down).
+// (`const { }`: see the same note in executor/core.rs.)
 crate::sync::thread_local! {
-    #[allow(clippy::missing_const_for_thread_local)]
-    static CURRENT: RefCell<Option<std::rc::Rc<Driver>>> = RefCell::new(None);
+    static CURRENT: Cell<*const Rc<Driver>> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Installs `driver` as this thread's current driver until the guard drops.
-pub(crate) fn enter(driver: std::rc::Rc<Driver>) -> EnterGuard {
-    let previous = CURRENT.with(|c| c.replace(Some(driver)));
+/// The caller keeps `driver` alive and in place for as long as the guard.
+#[inline]
+pub(crate) fn enter(driver: &Rc<Driver>) -> EnterGuard {
+    let previous = CURRENT
+        .try_with(|c| c.replace(driver))
+        .unwrap_or(std::ptr::null());
     EnterGuard { previous }
 }
 
 /// Restores the previous current driver on drop.
 pub(crate) struct EnterGuard {
-    previous: Option<std::rc::Rc<Driver>>,
+    previous: *const Rc<Driver>,
 }
 
 impl Drop for EnterGuard {
+    #[inline]
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        // `try_with`: this may run while the thread's locals are torn down.
-        let _ = CURRENT.try_with(|c| c.replace(previous));
+        let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
 }
 
 /// Runs `f` with the current driver, or `None` outside an executor.
-pub(crate) fn with_current<R>(f: impl FnOnce(Option<&std::rc::Rc<Driver>>) -> R) -> R {
-    CURRENT.with(|c| f(c.borrow().as_ref()))
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Driver>>) -> R) -> R {
+    let driver = CURRENT.try_with(|c| c.get()).unwrap_or(std::ptr::null());
+    // SAFETY: non-null only while an `EnterGuard` is alive, whose creator
+    // keeps the `Rc<Driver>` it points at alive and unmoved (see `enter`).
+    f(unsafe { driver.as_ref() })
 }
