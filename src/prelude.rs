@@ -18,3 +18,4 @@ pub use crate::future::{Either, FutureExt, join, join_all, race, select, try_joi
 pub use crate::channel::{mpsc, oneshot};
 
 // promise layer
+pub use crate::promise::{Promise, PromiseError, Resolver};
