@@ -42,6 +42,7 @@ use futures::future::Either;
 use futures::task::LocalSpawnExt;
 
 use async_primer::executor::Executor;
+use async_primer::promise::Promise;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
@@ -198,12 +199,6 @@ impl Bench {
                 ratio: median / best_peer,
             });
         }
-    }
-
-    /// Records a workload whose "ours" side cannot run yet.
-    fn missing(&mut self, workload: &str, why: &str) {
-        self.notes
-            .push(format!("{workload}: {OURS} row left out {why}"));
     }
 
     fn note(&mut self, note: impl Into<String>) {
@@ -659,10 +654,21 @@ fn block_on_ready(b: &mut Bench) {
 /// futures and tokio, each driven by its own block_on.
 fn promise_roundtrip(b: &mut Bench) {
     let n = b.scaled(1_000_000);
-    b.missing("promise_resolve_await", "(not yet available)");
     b.run(
         "promise_resolve_await",
         vec![
+            ours(move || {
+                let ex = Executor::new();
+                per_op(n, || {
+                    ex.block_on(async {
+                        for i in 0..n {
+                            let (promise, resolver) = Promise::<usize>::with_resolvers();
+                            resolver.resolve(i);
+                            black_box(promise.await.expect("fulfilled"));
+                        }
+                    })
+                })
+            }),
             peer("futures oneshot", move || {
                 per_op(n, || {
                     futures::executor::block_on(async {
@@ -699,10 +705,24 @@ fn promise_chain(b: &mut Bench) {
     fn check(v: usize, links: usize) {
         assert_eq!(v, links, "the chain lost a link");
     }
-    b.missing("promise_chain", "(not yet available)");
     b.run(
         "promise_chain",
         vec![
+            ours(move || {
+                let ex = Executor::new();
+                per_op(links, || {
+                    let last = ex.block_on(async {
+                        let (first, resolver) = Promise::<usize>::with_resolvers();
+                        let mut last = first;
+                        for _ in 0..links {
+                            last = last.then(|v| v + 1);
+                        }
+                        resolver.resolve(0);
+                        last.await.expect("fulfilled")
+                    });
+                    check(last, links);
+                })
+            }),
             peer("futures oneshot + LocalPool", move || {
                 let mut pool = LocalPool::new();
                 let spawner = pool.spawner();
