@@ -185,7 +185,7 @@ where
     // Relaxed: the executor reads it on this same thread, or after the
     // pool's Release decrement.
     core.shared.blocking.fetch_add(1, Ordering::Relaxed);
-    let handle = core.spawn(WaitForJob { slot }, Some("spawn_blocking".into()));
+    let handle = core.spawn(WaitForJob { slot }, Some(Box::new("spawn_blocking".into())));
     Pool::submit(&core.shared, job);
     handle
 }

@@ -149,7 +149,7 @@ pub(crate) struct Core {
     pub(crate) tasks: RefCell<TaskList>,
     pub(crate) driver: Rc<Driver>,
     pub(crate) diag: Diagnostics,
-    next_id: Cell<u64>,
+    next_id: Cell<u32>,
     /// A spare buffer to swap with the inbox, so draining does not allocate.
     spare: RefCell<Vec<TaskRef>>,
 }
@@ -235,13 +235,13 @@ impl Core {
         }
     }
 
-    pub(crate) fn spawn<F>(&self, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, name: Option<Box<String>>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let id = self.next_id.get();
-        self.next_id.set(id + 1);
+        self.next_id.set(id.wrapping_add(1));
         let task = TaskRef::new(future, self.shared.clone(), id, name);
         self.tasks.borrow_mut().insert(task);
         self.ready.borrow_mut().push(task);
@@ -416,7 +416,7 @@ impl Core {
             .join_waker
             .with_mut(|w| unsafe { (*w).take() });
         // Read before the reference goes: after that the task may be freed.
-        let index = task.header().index.get();
+        let index = task.header().index.get() as usize;
         let state = &task.header().state;
         let mut current = state.load(Ordering::Acquire);
         loop {
@@ -448,7 +448,7 @@ impl Core {
 
     /// Drops the executor's reference to `task`.
     fn remove(&self, task: TaskRef) {
-        let index = task.header().index.get();
+        let index = task.header().index.get() as usize;
         self.tasks.borrow_mut().remove_at(index);
         task.release(REF_ONE);
     }

@@ -144,7 +144,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let name = Some(name.into().into_boxed_str());
+    let name = Some(Box::new(name.into()));
     let mut future = Some(future);
     match core::with_current(|core| core.spawn(future.take().expect("once"), name)) {
         Some(handle) => handle,

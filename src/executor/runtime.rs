@@ -112,7 +112,7 @@ impl Executor {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future, Some(name.into().into_boxed_str()))
+        self.core.spawn(future, Some(Box::new(name.into())))
     }
 
     /// Polls ready tasks until none is ready, and returns how many polls

@@ -27,7 +27,7 @@ impl TaskList {
             }
         };
         self.slots[index] = Some(task);
-        task.header().index.set(index);
+        task.header().index.set(index as u32);
         self.len += 1;
     }
 
