@@ -4,7 +4,7 @@
 //! oneshot channels of futures and tokio.
 //!
 //! ```text
-//! cargo bench --bench peers            # full run, 11 rounds
+//! cargo bench --bench peers            # full run, 21 rounds
 //! BENCH_QUICK=1 cargo bench --bench peers   # smoke test, 3 rounds, indicative only
 //! cargo bench --bench peers -- --quick      # the same
 //! ```
@@ -1087,7 +1087,7 @@ fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0")
         || std::env::args().any(|a| a == "--quick");
     let mut b = Bench {
-        rounds: if quick { 3 } else { 11 },
+        rounds: if quick { 3 } else { 21 },
         quick,
         rows: Vec::new(),
         notes: Vec::new(),
