@@ -165,11 +165,10 @@ pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
 #[inline]
 pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
     if is_lost(main) {
-        panic!(
-            "deadlock: block_on's future returned Pending, but no waker for it exists, so \
-             nothing can ever wake it; it probably forgot to store cx.waker() (or a clone) \
-             before returning Pending"
-        );
+        // Formatted, so the payload is a `String` like every `deadlock:`.
+        let why = "no waker for it exists, so nothing can ever wake it; it probably \
+                   forgot to store cx.waker() (or a clone) before returning Pending";
+        panic!("deadlock: block_on's future returned Pending, but {why}");
     }
 }
 
