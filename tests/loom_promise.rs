@@ -1,0 +1,196 @@
+#![cfg(async_primer_loom)]
+//! Loom models of the promise's shared state (src/promise/inner.rs). Run:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg async_primer_loom" LOOM_MAX_PREEMPTIONS=2 \
+//!     cargo test --release --test loom_promise
+//! ```
+//!
+//! | model | the bug it would catch |
+//! |---|---|
+//! | `resolve_races_await` | a lost wake-up: the waker registered between "still pending" and "settled" is never woken (the await hangs), or woken twice; a torn read of the outcome |
+//! | `dropped_resolver_races_await` | a broken promise nobody hears about: the resolver's drop misses the waiter, or settles twice |
+//! | `two_clones_awaited_from_two_threads` | the second waiter overwriting the first (one waker slot), a waiter woken twice or never, a clone seeing another value |
+//! | `reactions_run_once_in_order_while_resolved_elsewhere` | a reaction run twice or never, or out of registration order, when the resolve comes from another thread |
+//! | `last_handle_drop_races_reject` | an unhandled rejection reported twice or never when the last handle is dropped while another thread rejects |
+//! | `handle_clone_and_drop_race_the_fast_settle` | the packed reference count off by one: the value freed twice, or never (counted by the value's `Drop`) |
+//!
+//! Loom runs every model thread on one OS thread and explores their
+//! interleavings; futures are driven by hand, with a waker that counts its
+//! wakes, except where a model needs the executor (which works under loom).
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+use async_primer::executor::Executor;
+use async_primer::promise::{Promise, PromiseError, PromiseFuture, set_unhandled_rejection_hook};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+
+/// A waker that only counts how often it was woken.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl CountingWaker {
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+fn poll_once<F: Future + Unpin>(f: &mut F, w: &std::sync::Arc<CountingWaker>) -> Poll<F::Output> {
+    let waker = Waker::from(w.clone());
+    Pin::new(f).poll(&mut Context::from_waker(&waker))
+}
+
+type P = Promise<u32, PromiseError>;
+
+/// Polls once now; if that was Pending, the settle (joined by the caller
+/// first) must have woken us exactly once, and the next poll is Ready.
+fn finish(
+    mut fut: PromiseFuture<u32, PromiseError>,
+    first: Poll<Result<u32, PromiseError>>,
+    w: &std::sync::Arc<CountingWaker>,
+) -> Result<u32, PromiseError> {
+    match first {
+        Poll::Ready(out) => {
+            assert_eq!(w.wakes(), 0, "woken although it never waited");
+            out
+        }
+        Poll::Pending => {
+            assert_eq!(w.wakes(), 1, "a waiting future must be woken exactly once");
+            match poll_once(&mut fut, w) {
+                Poll::Ready(out) => out,
+                Poll::Pending => panic!("woken, but still pending"),
+            }
+        }
+    }
+}
+
+#[test]
+fn resolve_races_await() {
+    loom::model(|| {
+        let (p, r) = P::with_resolvers();
+        let t = thread::spawn(move || r.resolve(7));
+        let w = std::sync::Arc::new(CountingWaker::default());
+        let mut fut = p.into_future();
+        let first = poll_once(&mut fut, &w);
+        t.join().unwrap();
+        assert_eq!(finish(fut, first, &w), Ok(7));
+    });
+}
+
+#[test]
+fn dropped_resolver_races_await() {
+    loom::model(|| {
+        let (p, r) = P::with_resolvers();
+        let t = thread::spawn(move || drop(r));
+        let w = std::sync::Arc::new(CountingWaker::default());
+        let mut fut = p.into_future();
+        let first = poll_once(&mut fut, &w);
+        t.join().unwrap();
+        assert_eq!(finish(fut, first, &w), Err(PromiseError::Broken));
+    });
+}
+
+#[test]
+fn two_clones_awaited_from_two_threads() {
+    loom::model(|| {
+        let (p, r) = P::with_resolvers();
+        let spawn_waiter = |p: P| {
+            thread::spawn(move || {
+                let w = std::sync::Arc::new(CountingWaker::default());
+                let mut fut = p.into_future();
+                let first = poll_once(&mut fut, &w);
+                (fut, first, w)
+            })
+        };
+        let a = spawn_waiter(p.clone());
+        let b = spawn_waiter(p);
+        r.resolve(3);
+        for t in [a, b] {
+            let (fut, first, w) = t.join().unwrap();
+            assert_eq!(finish(fut, first, &w), Ok(3));
+        }
+    });
+}
+
+#[test]
+fn reactions_run_once_in_order_while_resolved_elsewhere() {
+    loom::model(|| {
+        let (p, r) = P::with_resolvers();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let ex = Executor::new();
+        let (first, second) = ex.block_on(async {
+            let n = runs.clone();
+            // Each records the order it ran in (1, 2) in its result.
+            let first = p.then(move |v| (v, n.fetch_add(1, Ordering::SeqCst) + 1));
+            let n = runs.clone();
+            let second = p.then(move |v| (v, n.fetch_add(1, Ordering::SeqCst) + 1));
+            (first, second)
+        });
+        let t = thread::spawn(move || r.resolve(5));
+        let out = ex.block_on(async { (first.await, second.await) });
+        t.join().unwrap();
+        assert_eq!(out, (Ok((5, 1)), Ok((5, 2))));
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "each reaction exactly once");
+    });
+}
+
+static REPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[test]
+fn last_handle_drop_races_reject() {
+    set_unhandled_rejection_hook(|r| {
+        if r.error().contains("unheard") {
+            REPORTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    loom::model(|| {
+        REPORTS.store(0, std::sync::atomic::Ordering::SeqCst);
+        let (p, r) = P::with_resolvers();
+        let t = thread::spawn(move || drop(p));
+        r.reject(PromiseError::from("unheard"));
+        t.join().unwrap();
+        assert_eq!(
+            REPORTS.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "reported exactly once"
+        );
+    });
+}
+
+/// A value that counts its drops.
+#[derive(Clone)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn handle_clone_and_drop_race_the_fast_settle() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (p, r) = Promise::<Counted, PromiseError>::with_resolvers();
+        let t = thread::spawn(move || {
+            let q = p.clone();
+            drop(p);
+            drop(q);
+        });
+        r.resolve(Counted(drops.clone()));
+        t.join().unwrap();
+        // Every handle and the resolver are gone: the state, with the one
+        // value inside, must have been freed exactly once.
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
