@@ -97,7 +97,9 @@ fn misuse_panics_clearly_at_the_callers_line() {
         file.ends_with("executor_misuse.rs"),
         "reported in {file}, not at the caller"
     );
-    let (msg, _) = panic_of(|| drop(interval(Duration::from_secs(1))));
+    let (msg, _) = panic_of(|| {
+        let _ = interval(Duration::from_secs(1));
+    });
     assert!(msg.contains("interval() called with no executor"), "{msg}");
 
     // yield_now polled with no executor: the message names the line that
@@ -130,7 +132,11 @@ fn misuse_panics_clearly_at_the_callers_line() {
     );
 
     // interval with a zero period
-    let (msg, _) = panic_of(|| async_primer::block_on(async { drop(interval(Duration::ZERO)) }));
+    let (msg, _) = panic_of(|| {
+        async_primer::block_on(async {
+            let _ = interval(Duration::ZERO);
+        })
+    });
     assert!(msg.contains("period greater than zero"), "{msg}");
 
     // The executors are still usable after all that.

@@ -158,15 +158,14 @@ fn run(p: &Program, seed: u64) -> Outcome {
     });
     let (results, children_spawned) = results;
     let done = done.borrow().clone();
-    let out = Outcome {
+    Outcome {
         trace: trace.take(),
         results: done.into_iter().zip(results).collect(),
         children_done: *children_done.borrow(),
         children_spawned,
         latest_reached: *reached.borrow(),
         final_clock: ex.now() - start,
-    };
-    out
+    }
 }
 
 /// What the program says task `ops` ends with, if nothing aborts it.

@@ -43,7 +43,9 @@ use super::JoinHandle;
 use super::blocking::Pool;
 use super::diagnostics::{self, Diagnostics};
 use super::schedule::ReadyQueue;
-use super::task::{CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskRef, refs};
+use super::task::{
+    CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskName, TaskRef, refs,
+};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -235,7 +237,7 @@ impl Core {
         }
     }
 
-    pub(crate) fn spawn<F>(&self, future: F, name: Option<Box<String>>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, name: Option<Box<TaskName>>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,

@@ -1,6 +1,7 @@
 //! [`Executor`]: the public face of the run loop in `core.rs`.
 
 use super::core::Core;
+use super::task::TaskName;
 use super::{Builder, JoinHandle};
 use std::fmt;
 use std::future::Future;
@@ -112,7 +113,8 @@ impl Executor {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future, Some(Box::new(name.into())))
+        self.core
+            .spawn(future, Some(Box::new(TaskName(name.into()))))
     }
 
     /// Polls ready tasks until none is ready, and returns how many polls

@@ -101,6 +101,10 @@ pub(crate) struct Vtable {
     pub(crate) dealloc: unsafe fn(TaskRef),
 }
 
+/// A task's name, boxed so the header holds one thin pointer (a `Box<str>`
+/// would be two words).
+pub(crate) struct TaskName(pub(crate) String);
+
 /// The untyped part of every task, first in its allocation.
 #[repr(C)]
 pub(crate) struct Header {
@@ -116,7 +120,7 @@ pub(crate) struct Header {
     /// per task is one of the benchmarked numbers.)
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
-    pub(crate) name: Option<Box<String>>,
+    pub(crate) name: Option<Box<TaskName>>,
     /// Who is awaiting the JoinHandle.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
@@ -150,7 +154,7 @@ impl TaskRef {
         future: F,
         shared: Arc<Shared>,
         id: u32,
-        name: Option<Box<String>>,
+        name: Option<Box<TaskName>>,
     ) -> TaskRef {
         let task = Box::new(Task {
             header: Header {
@@ -240,7 +244,7 @@ impl TaskRef {
         let h = self.header();
         match (&h.name, h.state.load(Ordering::Relaxed) & MAIN) {
             (_, MAIN) => "block_on's future".to_string(),
-            (Some(name), _) => format!("'{name}' (task #{})", h.id),
+            (Some(name), _) => format!("'{}' (task #{})", name.0, h.id),
             (None, _) => format!("task #{}", h.id),
         }
     }
