@@ -1,4 +1,3 @@
-#![cfg(async_primer_loom)]
 //! Loom models of the promise's shared state (src/promise/inner.rs). Run:
 //!
 //! ```text
@@ -18,6 +17,10 @@
 //! Loom runs every model thread on one OS thread and explores their
 //! interleavings; futures are driven by hand, with a waker that counts its
 //! wakes, except where a model needs the executor (which works under loom).
+
+// The cfg comes after the docs: with it first, a normal build would see
+// an empty crate without docs, which `missing_docs = deny` rejects.
+#![cfg(async_primer_loom)]
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::future::IntoFuture;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Mutex, Once};
 
 use async_primer::executor::Executor;
 use async_primer::promise::{
@@ -297,29 +297,25 @@ fn combinators_report_in_input_order_not_settle_order() {
 
 // ---- unhandled rejections ----
 
-/// Reports from every test in this file land here; each test looks only
-/// for the lines of its own promises (tests run in parallel).
-fn reports() -> Arc<Mutex<Vec<(u32, String)>>> {
+/// Reports from every test in this file land here, as (line, error); each
+/// test looks only for the lines of its own promises (tests run in
+/// parallel).
+static SEEN: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
+
+fn reports() {
     static INSTALL: Once = Once::new();
-    static SEEN: Mutex<Option<Arc<Mutex<Vec<(u32, String)>>>>> = Mutex::new(None);
     INSTALL.call_once(|| {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = seen.clone();
-        set_unhandled_rejection_hook(move |r| {
+        set_unhandled_rejection_hook(|r| {
             if r.location().file().ends_with("tests/promise.rs") {
-                sink.lock()
-                    .unwrap()
-                    .push((r.location().line(), r.error().to_string()));
+                let seen = (r.location().line(), r.error().to_string());
+                SEEN.lock().unwrap().push(seen);
             }
         });
-        *SEEN.lock().unwrap() = Some(seen);
     });
-    SEEN.lock().unwrap().clone().unwrap()
 }
 
 fn reported_at(line: u32) -> Vec<String> {
-    let all = reports();
-    let all = all.lock().unwrap();
+    let all = SEEN.lock().unwrap();
     all.iter()
         .filter(|(l, _)| *l == line)
         .map(|(_, e)| e.clone())

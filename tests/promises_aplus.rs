@@ -68,10 +68,10 @@ fn fixture(timing: Timing, outcome: Result<u32, PromiseError>) -> (P, Settle) {
         Timing::Already => unreachable!(),
         Timing::Immediately => Box::new(move || r.settle(outcome)),
         Timing::Timer => Box::new(move || {
-            drop(async_primer::spawn(async move {
+            let _detached = async_primer::spawn(async move {
                 async_primer::time::sleep(Duration::from_millis(50)).await;
                 r.settle(outcome)
-            }))
+            });
         }),
         Timing::Thread => Box::new(move || {
             std::thread::spawn(move || {
