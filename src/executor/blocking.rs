@@ -112,7 +112,12 @@ fn worker(shared: Arc<Shared>) {
             job();
             // Release: pairs with the executor's Acquire load; the job's wake
             // (inside `job`) is already in the inbox.
-            shared.blocking.fetch_sub(1, Ordering::Release);
+            if shared.blocking.fetch_sub(1, Ordering::Release) == 1 {
+                // The last job ended. If nobody was waiting for it (its task
+                // was aborted), an executor parked only because a job was
+                // running must look again: it may be a deadlock by now.
+                shared.nudge();
+            }
             state = pool.state.lock();
             continue;
         }

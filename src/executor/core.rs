@@ -295,14 +295,13 @@ impl Core {
         }
     }
 
-    /// Nothing left at all: no task, mail, blocking job or armed timer.
+    /// Nothing left that a fresh executor would not have: no task and no
+    /// armed timer. (Mail can then only be stale wakes of finished tasks,
+    /// which are no-ops; a blocking job whose waiting task is gone nudges
+    /// the executor when it ends, see blocking.rs.)
     #[inline]
     pub(crate) fn is_idle(&self) -> bool {
-        self.tasks.borrow().len() == 0
-            && !self.shared.has_mail()
-            // Acquire: as in `wait_for_work`.
-            && self.shared.blocking.load(Ordering::Acquire) == 0
-            && self.driver.armed() == 0
+        self.tasks.borrow().len() == 0 && self.driver.armed() == 0
     }
 
     /// Returns the main header, replacing it if wakers of an earlier

@@ -58,7 +58,6 @@ struct Timers {
     heap: BinaryHeap<Reverse<(Instant, u64, usize)>>,
     slots: Vec<Slot>,
     free: Vec<usize>,
-    armed: usize,
     next_seq: u64,
 }
 
@@ -70,6 +69,8 @@ pub(crate) struct Driver {
     /// How far virtual time has advanced past `virtual_base`.
     offset: Cell<Duration>,
     timers: RefCell<Timers>,
+    /// Armed timers, kept outside the RefCell: the run loop asks often.
+    armed: Cell<usize>,
 }
 
 impl Driver {
@@ -78,6 +79,7 @@ impl Driver {
             virtual_base: virtual_time.then(Instant::now),
             offset: Cell::new(Duration::ZERO),
             timers: RefCell::new(Timers::default()),
+            armed: Cell::new(0),
         }
     }
 
@@ -109,7 +111,7 @@ impl Driver {
     /// How many timers are armed (registered, not yet fired, not dropped).
     #[inline]
     pub(crate) fn armed(&self) -> usize {
-        self.timers.borrow().armed
+        self.armed.get()
     }
 
     /// Registers `waker` to be woken at `deadline`.
@@ -125,7 +127,7 @@ impl Driver {
             }
         };
         t.slots[slot] = Slot::Armed { seq, waker };
-        t.armed += 1;
+        self.armed.set(self.armed.get() + 1);
         t.heap.push(Reverse((deadline, seq, slot)));
         TimerKey { slot, seq }
     }
@@ -154,7 +156,7 @@ impl Driver {
                 // Still waiting: disarm it; its heap entry becomes stale.
                 Slot::Armed { seq, .. } if *seq == key.seq => {
                     let old = std::mem::replace(slot, Slot::Free);
-                    t.armed -= 1;
+                    self.armed.set(self.armed.get() - 1);
                     t.free.push(key.slot);
                     Some(old)
                 }
@@ -203,7 +205,7 @@ impl Driver {
                         if let Slot::Armed { waker, .. } =
                             std::mem::replace(&mut t.slots[slot], Slot::Fired { seq })
                         {
-                            t.armed -= 1;
+                            self.armed.set(self.armed.get() - 1);
                             due.push(waker);
                         }
                     }
