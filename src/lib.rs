@@ -20,7 +20,7 @@
 //!
 //! A small program needs only the prelude:
 //!
-//! ```ignore
+//! ```
 //! use async_primer::prelude::*;
 //!
 //! let answer = async_primer::block_on(async {
@@ -54,5 +54,10 @@ pub mod promise;
 pub mod time;
 
 // The free functions a one-line program reaches for, at the crate root.
-// (enabled when the executor lands)
 pub use executor::{block_on, spawn, spawn_blocking, yield_now};
+
+// The code blocks in README.md run as doc tests too, so the "taste" there
+// cannot drift from the real API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
