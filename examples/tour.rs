@@ -96,7 +96,11 @@ fn page_with_nested_callbacks(done: impl FnOnce(String) + 'static) {
             fetch_cb("/weather", move |weather| {
                 // Errors must be handled at every level by hand; here two
                 // levels just unwrap (they cannot fail in this simulation).
-                done(combine(home.unwrap(), news.unwrap(), or_placeholder(weather)));
+                done(combine(
+                    home.unwrap(),
+                    news.unwrap(),
+                    or_placeholder(weather),
+                ));
             })
         })
     });
@@ -117,7 +121,11 @@ fn page_with_concurrent_callbacks(done: impl FnOnce(String) + 'static) {
             if s.iter().all(Option::is_some) {
                 let [home, news, weather] = std::mem::take(&mut *s).map(Option::unwrap);
                 let done = done.borrow_mut().take().expect("called once");
-                done(combine(home.unwrap(), news.unwrap(), or_placeholder(weather)));
+                done(combine(
+                    home.unwrap(),
+                    news.unwrap(),
+                    or_placeholder(weather),
+                ));
             }
         });
     }
@@ -254,7 +262,10 @@ fn main() {
     timings.push(("async/await", seq, conc));
 
     println!("\n== Summary (virtual time, exact) ==");
-    println!("  {:<12} {:>10} {:>11}", "style", "sequential", "concurrent");
+    println!(
+        "  {:<12} {:>10} {:>11}",
+        "style", "sequential", "concurrent"
+    );
     for (style, seq, conc) in &timings {
         println!("  {style:<12} {:>8}ms {:>9}ms", seq, conc);
         // The point of the whole tour, checked: waiting together costs the

@@ -98,7 +98,9 @@ impl<T> Mutex<T> {
     /// Locks, taking the data back even if an earlier holder panicked.
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks only if nobody holds the lock right now.
@@ -111,7 +113,9 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn into_inner(self) -> T {
-        self.0.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -125,7 +129,9 @@ impl Condvar {
     }
 
     pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        self.0.wait(guard).unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .wait(guard)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Waits for a notification or until `timeout` passes. (Under loom the
@@ -149,3 +155,28 @@ impl Condvar {
         self.0.notify_all()
     }
 }
+
+/// `thread_local!` with a constant initializer. With `std` it is the fast
+/// `const { .. }` form (no lazy-initialisation check on every access); loom's
+/// `thread_local!` has no const form, so there it is an ordinary one.
+///
+/// ```ignore
+/// crate::sync::const_thread_local! {
+///     static CURRENT: Cell<*const Core> = Cell::new(std::ptr::null());
+/// }
+/// ```
+#[cfg(not(async_primer_loom))]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+    };
+}
+
+#[cfg(async_primer_loom)]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
+}
+
+pub(crate) use const_thread_local;

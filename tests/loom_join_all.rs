@@ -34,7 +34,8 @@ impl Wake for Counter {
 #[test]
 fn children_woken_from_another_thread_while_the_parent_drains() {
     loom::model(|| {
-        let released: Arc<[AtomicBool; 2]> = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let released: Arc<[AtomicBool; 2]> =
+            Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let wakers: Arc<Mutex<[Option<Waker>; 2]>> = Arc::new(Mutex::new([None, None]));
         let polls = StdArc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
         let children = (0..2).map(|i| {
