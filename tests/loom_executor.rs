@@ -15,6 +15,7 @@
 //! | `spawn_blocking_while_parking` | the job's result arriving while the executor parks and never being seen; the pool thread or its job leaking |
 //! | `waker_count_exact_under_clone_and_drop` | a waker count off by one under concurrent clone and drop: the task leaks (loom's leak check) or is freed twice; the same count decides "lost waker" and "deadlock" (their std tests are in tests/executor.rs) |
 //! | `executor_dropped_while_waking` | a remote wake after shutdown touching freed memory, leaking the task, or re-queueing it into a dead executor |
+//! | `free_block_on_spare_executor_is_freed` | the executor kept by the free `block_on` leaking at thread exit; it also caught a false `deadlock:` (a remote wake racing the waker count, fixed in diagnostics.rs) |
 //!
 //! Loom runs every model thread on one OS thread, so the executor's
 //! thread-local "current executor" and all its locks come from
@@ -214,5 +215,37 @@ fn executor_dropped_while_waking() {
         t.join().unwrap();
         assert_eq!(c.polls.get(), 1, "never polled after shutdown");
         assert_eq!(c.drops.get(), 1, "dropped exactly once, by the shutdown");
+    });
+}
+
+/// Not one of the six interleavings: checks that the executor which the
+/// free `block_on` keeps in a thread-local between calls is dropped with
+/// its thread (loom's leak check would catch it otherwise), with a remote
+/// wake in the mix.
+#[test]
+fn free_block_on_spare_executor_is_freed() {
+    loom::model(|| {
+        let woke = Arc::new(AtomicUsize::new(0));
+        let w = woke.clone();
+        let out = async_primer::block_on(async move {
+            let mut sent = false;
+            poll_fn(move |cx| {
+                if sent {
+                    return Poll::Ready(7);
+                }
+                sent = true;
+                let waker = cx.waker().clone();
+                let w = w.clone();
+                thread::spawn(move || {
+                    w.fetch_add(1, Ordering::SeqCst);
+                    waker.wake();
+                });
+                Poll::Pending
+            })
+            .await
+        });
+        assert_eq!(out, 7);
+        assert_eq!(async_primer::block_on(async { 8 }), 8);
+        assert_eq!(woke.load(Ordering::SeqCst), 1);
     });
 }

@@ -158,10 +158,8 @@ pub(crate) struct Core {
 
 // The executor running on this thread (set for the length of `block_on`,
 // `run_until_stalled` and shutdown).
-// (`const { }` is std's fast form; to loom's macro it is just an inline
-// const expression, so both builds accept it.)
-crate::sync::thread_local! {
-    static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
+crate::sync::const_thread_local! {
+    static CURRENT: Cell<*const Core> = Cell::new(std::ptr::null());
 }
 
 /// Runs `f` with the executor running on this thread, if any.

@@ -134,19 +134,28 @@ impl Diagnostics {
     }
 }
 
-/// Wakers of `task` alive anywhere (the executor's and the JoinHandle's
-/// references are not wakers).
+/// Wakers alive anywhere, in one state word (the executor's and the
+/// JoinHandle's references are not wakers).
+fn wakers_in(state: usize) -> usize {
+    refs(state) - 1 - usize::from(state & JOIN != 0)
+}
+
+/// Wakers of `task` alive anywhere.
 #[inline]
 fn wakers(task: TaskRef) -> usize {
     // Acquire: pairs with the AcqRel release in a waker's drop on another
     // thread, so a count of zero means those drops are done.
-    let state = task.header().state.load(Ordering::Acquire);
-    refs(state) - 1 - usize::from(state & JOIN != 0)
+    wakers_in(task.header().state.load(Ordering::Acquire))
 }
 
+/// Not scheduled, and no waker left: it can never run again. One load, so
+/// both facts come from the same instant (a wake sets SCHEDULED before it
+/// drops its waker; two loads could see "not yet scheduled" and then
+/// "waker gone" and miss that wake; loom found this).
 #[inline]
 fn is_lost(task: TaskRef) -> bool {
-    task.header().state.load(Ordering::Acquire) & (SCHEDULED | COMPLETE) == 0 && wakers(task) == 0
+    let state = task.header().state.load(Ordering::Acquire);
+    state & (SCHEDULED | COMPLETE) == 0 && wakers_in(state) == 0
 }
 
 /// Seam: after a spawned task's poll returned Pending.
@@ -232,9 +241,6 @@ fn waiting(core: &Core) -> Vec<String> {
 /// Panics with `deadlock:` when no waker of a waiting task (or of
 /// `block_on`'s future) is held outside the executor.
 pub(crate) fn check_deadlock(core: &Core) {
-    if core.shared.has_mail() {
-        return;
-    }
     // Wakers held inside the executor: a waiting task's JoinHandle slot
     // holding the waker of whoever awaits it.
     let mut inside: HashMap<TaskRef, usize> = HashMap::new();
@@ -256,6 +262,15 @@ pub(crate) fn check_deadlock(core: &Core) {
     let outside = |t: TaskRef| wakers(t) - inside.get(&t).copied().unwrap_or(0);
     if outside(main) > 0 || pending.iter().any(|&t| outside(t) > 0) {
         return; // someone outside may still wake us: park
+    }
+    // Only now look for wakes in flight. The order matters: a remote wake
+    // sets SCHEDULED and posts to the inbox *before* it drops its waker, so
+    // once the counts above read zero (Acquire), that wake is visible here.
+    // (Checking the inbox first raced with exactly that; loom found it:
+    // `free_block_on_spare_executor_is_freed`.)
+    let scheduled = |t: &TaskRef| t.header().state.load(Ordering::Acquire) & SCHEDULED != 0;
+    if core.shared.has_mail() || scheduled(&main) || pending.iter().any(scheduled) {
+        return;
     }
     let list = waiting(core);
     let list = match list.is_empty() {

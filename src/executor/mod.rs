@@ -99,8 +99,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 // The executor the free `block_on` keeps between calls (see its docs).
-crate::sync::thread_local! {
-    static SPARE: Cell<Option<Executor>> = const { Cell::new(None) };
+crate::sync::const_thread_local! {
+    static SPARE: Cell<Option<Executor>> = Cell::new(None);
 }
 
 /// Spawns `future` onto the executor running on this thread.

@@ -226,9 +226,8 @@ impl Driver {
 // the executor's own `Rc<Driver>` field, installed for the length of
 // `block_on` / `run_until_stalled` (no reference counting on entry, and no
 // destructor, so it can be read even while thread-locals are torn down).
-// (`const { }`: see the same note in executor/core.rs.)
-crate::sync::thread_local! {
-    static CURRENT: Cell<*const Rc<Driver>> = const { Cell::new(std::ptr::null()) };
+crate::sync::const_thread_local! {
+    static CURRENT: Cell<*const Rc<Driver>> = Cell::new(std::ptr::null());
 }
 
 /// Installs `driver` as this thread's current driver until the guard drops.
