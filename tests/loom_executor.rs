@@ -1,4 +1,3 @@
-#![cfg(async_primer_loom)]
 //! Loom models of every place where another thread meets the executor
 //! (src/executor/core.rs, waker.rs, blocking.rs). Run with:
 //!
@@ -21,6 +20,7 @@
 //! thread-local "current executor" and all its locks come from
 //! `crate::sync` (loom's versions under this cfg). Loom's own leak check
 //! (every loom `Arc` freed at the end) covers "nothing leaks".
+#![cfg(async_primer_loom)]
 
 use async_primer::executor::Executor;
 use loom::sync::Arc;
