@@ -11,7 +11,7 @@
 //! | `dropped_resolver_races_await` | a broken promise nobody hears about: the resolver's drop misses the waiter, or settles twice |
 //! | `two_clones_awaited_from_two_threads` | the second waiter overwriting the first (one waker slot), a waiter woken twice or never, a clone seeing another value |
 //! | `reactions_run_once_in_order_while_resolved_elsewhere` | a reaction run twice or never, or out of registration order, when the resolve comes from another thread |
-//! | `last_handle_drop_races_reject` | an unhandled rejection reported twice or never when the last handle is dropped while another thread rejects |
+//! | `last_handle_drop_races_reject` | an unhandled rejection reported twice or never when the last handle is dropped while another thread rejects. It caught a first version that kept "rejected" and "no handles left" in two atomics and relied on `SeqCst` between them (which loom models as the weaker `AcqRel`); both facts now live in one atomic word |
 //! | `handle_clone_and_drop_race_the_fast_settle` | the packed reference count off by one: the value freed twice, or never (counted by the value's `Drop`) |
 //!
 //! Loom runs every model thread on one OS thread and explores their

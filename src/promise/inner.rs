@@ -30,7 +30,9 @@
 //   something, so that settling takes the lock only then.
 // * `handles` counts user-visible `Promise` clones, so that "the last
 //   handle was dropped" can be told apart from "an internal task still
-//   holds the state" (unhandled-rejection tracking).
+//   holds the state" (unhandled-rejection tracking). The last one sets
+//   NO_HANDLES in `word`, so that it and a concurrent rejection change the
+//   same atomic and one of them always sees the other.
 //
 // The turnstile makes reactions run in registration order even on an
 // executor that shuffles ready tasks (`Builder::seed`): reaction k may run
@@ -69,8 +71,12 @@ const SLOW: usize = 0b0100;
 /// The unhandled-rejection question is answered (reported, or nothing to
 /// report): whoever sets this first reports.
 const REPORT_DONE: usize = 0b1000;
+/// The last `Promise` handle is gone. It lives in `word`, next to the
+/// state, so that "last handle dropped" and "rejected" are two changes of
+/// one atomic: whichever comes second sees the first, and reports.
+const NO_HANDLES: usize = 0b1_0000;
 /// One reference, in the count held by the bits above the flags.
-const REF: usize = 0b1_0000;
+const REF: usize = 0b10_0000;
 
 /// The state of a promise, as [`Promise::state`](super::Promise::state)
 /// reports it.
@@ -396,11 +402,9 @@ impl<T, E> Inner<T, E> {
     #[cold]
     fn settle_slow(&self, kind: usize, reportable: bool) {
         let flags = if reportable { kind } else { kind | REPORT_DONE };
-        // Release: publishes the outcome (see `state`). SeqCst: with the
-        // SeqCst `handles` operations it forms a total order, so that the
-        // last handle's drop and this settle cannot both miss each other
-        // (each checks the other's effect afterwards).
-        let before = self.word.fetch_or(flags, Ordering::SeqCst);
+        // Release: publishes the outcome (see `state`). Acquire: if the last
+        // handle is gone (NO_HANDLES), see its owners' `observed` stores.
+        let before = self.word.fetch_or(flags, Ordering::AcqRel);
         if before & SLOW != 0 {
             // Someone registered a waker or an adoption edge: take them
             // under the lock (the registration finished before we got it).
@@ -411,10 +415,8 @@ impl<T, E> Inner<T, E> {
             waiters.wake_all();
             drop(following);
         }
-        if kind == REJECTED
-            && self.handles.load(Ordering::SeqCst) == 0
-            && !self.observed.load(Ordering::Relaxed)
-        {
+        // Nobody can observe this rejection any more: report it.
+        if kind == REJECTED && before & NO_HANDLES != 0 && !self.observed.load(Ordering::Relaxed) {
             self.report_once();
         }
     }
@@ -447,7 +449,7 @@ impl<T, E> Inner<T, E> {
 
     /// Someone looked at (or will look at) the outcome.
     pub(crate) fn mark_observed(&self) {
-        // Relaxed: made visible to the last handle's owner by the SeqCst
+        // Relaxed: made visible to the last handle's owner by the Release
         // decrement of `handles` that follows it on this thread.
         self.observed.store(true, Ordering::Relaxed);
     }
@@ -464,12 +466,17 @@ impl<T, E> Inner<T, E> {
         if self.observed.load(Ordering::Relaxed) {
             return;
         }
-        // SeqCst: see `settle`. The decrement also publishes this handle's
-        // `observed` store to whoever drops the last handle.
-        if self.handles.fetch_sub(1, Ordering::SeqCst) == 1
-            && self.word.load(Ordering::SeqCst) & KIND == REJECTED
-            && !self.observed.load(Ordering::Relaxed)
-        {
+        // AcqRel: publishes this handle's `observed` store to whoever drops
+        // the last handle, and (for the last one) sees all of theirs.
+        if self.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // The last handle: say so in `word`. If the promise is already
+        // rejected, we report; if not, `settle_slow` will see the flag.
+        // (Two separate atomics here, one for each side, would let both
+        // sides miss each other.) AcqRel: as in `settle_slow`.
+        let before = self.word.fetch_or(NO_HANDLES, Ordering::AcqRel);
+        if before & KIND == REJECTED && !self.observed.load(Ordering::Relaxed) {
             self.report_once();
         }
     }
