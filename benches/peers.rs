@@ -224,6 +224,17 @@ impl Bench {
             ));
         }
         println!();
+        println!("machine: {}", machine());
+        let wall = std::env::var_os("BENCH_WALL").is_some_and(|v| v != "0");
+        let clock = if wall || thread_cpu_ns().is_none() {
+            "wall clock"
+        } else {
+            "thread CPU time"
+        };
+        println!(
+            "clock: {clock}; {} interleaved rounds, median shown",
+            self.rounds
+        );
         if self.quick {
             println!(
                 "QUICK MODE: {} rounds, reduced counts; numbers are indicative only.",
@@ -242,6 +253,21 @@ impl Bench {
             Err(e) => println!("could not write {}: {e}", path.display()),
         }
     }
+}
+
+/// The CPU model and core count, for the README next to the table.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    format!("{model}, {cores} cores, {}", std::env::consts::OS)
 }
 
 fn median(samples: &mut [f64]) -> f64 {
