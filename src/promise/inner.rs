@@ -14,12 +14,12 @@
 // One heap allocation, `Inner`, shared by every `Promise` clone, the
 // `Resolver`, and the tasks that wait on it:
 //
-// * `word` packs the state (two bits), two flags, and the reference count
+// * `word` packs the state (two bits), three flags, and the reference count
 //   (the bits above), so that the common "resolve, nobody waits yet" is one
 //   atomic instruction that both settles and drops the resolver's
-//   reference. (`InnerRef` is therefore our own small `Arc`; with std's
-//   `Arc` that case took four atomic instructions, and tokio's oneshot,
-//   which we are measured against, takes four.)
+//   reference. (`InnerRef`, in inner_ref.rs, is therefore our own small
+//   `Arc`; with std's `Arc` that case took four atomic instructions, and
+//   tokio's oneshot, which we are measured against, takes four.)
 // * `outcome` is written exactly once, by the one resolver, *before* the
 //   state leaves Pending (Release). A reader that sees a settled state
 //   (Acquire) may clone the outcome without locking: nobody writes it
@@ -34,11 +34,8 @@
 //   NO_HANDLES in `word`, so that it and a concurrent rejection change the
 //   same atomic and one of them always sees the other.
 //
-// The turnstile makes reactions run in registration order even on an
-// executor that shuffles ready tasks (`Builder::seed`): reaction k may run
-// only when `turn == k`, and passes the turn on when it finishes or is
-// dropped. Tickets finished out of order (dropped early) are parked until
-// the turn reaches them.
+// The turnstile (turnstile.rs) makes reactions run in registration order
+// even on an executor that shuffles ready tasks; adoption.rs finds cycles.
 //
 // Size matters for speed too: creating a promise writes the whole `Inner`,
 // so the rare parts (turnstile, adoption edge) sit in a box allocated only
@@ -50,33 +47,31 @@
 // three times the atomic operations.
 
 use std::fmt::Debug;
-use std::marker::PhantomData;
-use std::ops::Deref;
 use std::panic::Location;
-use std::ptr::NonNull;
 use std::task::Waker;
 
+pub(crate) use super::inner_ref::InnerRef;
 use super::waiters::Waiters;
-use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering, fence};
+use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use crate::sync::{Mutex, UnsafeCell};
 
 // The low bits of `word`: the outcome's kind, then flags.
-const KIND: usize = 0b0011;
-const PENDING: usize = 0;
-const FULFILLED: usize = 1;
-const REJECTED: usize = 2;
+pub(super) const KIND: usize = 0b0011;
+pub(super) const PENDING: usize = 0;
+pub(super) const FULFILLED: usize = 1;
+pub(super) const REJECTED: usize = 2;
 /// `slow` holds something `settle` must deal with (a waker to wake, an
 /// adoption edge to drop). Without it, settling never takes the lock.
-const SLOW: usize = 0b0100;
+pub(super) const SLOW: usize = 0b0100;
 /// The unhandled-rejection question is answered (reported, or nothing to
 /// report): whoever sets this first reports.
-const REPORT_DONE: usize = 0b1000;
+pub(super) const REPORT_DONE: usize = 0b1000;
 /// The last `Promise` handle is gone. It lives in `word`, next to the
 /// state, so that "last handle dropped" and "rejected" are two changes of
 /// one atomic: whichever comes second sees the first, and reports.
-const NO_HANDLES: usize = 0b1_0000;
+pub(super) const NO_HANDLES: usize = 0b1_0000;
 /// One reference, in the count held by the bits above the flags.
-const REF: usize = 0b10_0000;
+pub(super) const REF: usize = 0b10_0000;
 
 /// The state of a promise, as [`Promise::state`](super::Promise::state)
 /// reports it.
@@ -98,37 +93,37 @@ pub enum PromiseState {
 
 pub(crate) struct Inner<T, E> {
     /// references << 4 | REPORT_DONE | SLOW | kind (see the constants).
-    word: AtomicUsize,
-    observed: AtomicBool,
-    next_ticket: AtomicU32,
-    turn: AtomicU32,
-    handles: AtomicUsize,
-    outcome: UnsafeCell<Option<Result<T, E>>>,
-    slow: Mutex<Slow<T, E>>,
+    pub(super) word: AtomicUsize,
+    pub(super) observed: AtomicBool,
+    pub(super) next_ticket: AtomicU32,
+    pub(super) turn: AtomicU32,
+    pub(super) handles: AtomicUsize,
+    pub(super) outcome: UnsafeCell<Option<Result<T, E>>>,
+    pub(super) slow: Mutex<Slow<T, E>>,
     pub(crate) created_at: &'static Location<'static>,
-    describe: fn(&E) -> String,
+    pub(super) describe: fn(&E) -> String,
 }
 
-struct Slow<T, E> {
-    waiters: Waiters,
+pub(super) struct Slow<T, E> {
+    pub(super) waiters: Waiters,
     /// Rarely needed, so boxed only when needed.
-    rare: Option<Box<Rare<T, E>>>,
+    pub(super) rare: Option<Box<Rare<T, E>>>,
 }
 
-struct Rare<T, E> {
+pub(super) struct Rare<T, E> {
     /// Reactions that wait for their turn, or finished before it came.
-    turnstile: Vec<(u32, Turn)>,
+    pub(super) turnstile: Vec<(u32, Turn)>,
     /// The promise this one adopted (is waiting for), while it waits.
-    following: Option<InnerRef<T, E>>,
+    pub(super) following: Option<InnerRef<T, E>>,
 }
 
-enum Turn {
+pub(super) enum Turn {
     Waiting(Waker),
     FinishedEarly,
 }
 
 impl<T, E> Slow<T, E> {
-    fn rare(&mut self) -> &mut Rare<T, E> {
+    pub(super) fn rare(&mut self) -> &mut Rare<T, E> {
         self.rare.get_or_insert_with(|| {
             Box::new(Rare {
                 turnstile: Vec::new(),
@@ -137,152 +132,14 @@ impl<T, E> Slow<T, E> {
         })
     }
 
-    fn following(&self) -> Option<InnerRef<T, E>> {
+    pub(super) fn following(&self) -> Option<InnerRef<T, E>> {
         self.rare.as_ref().and_then(|r| r.following.clone())
     }
 }
 
-fn describe<E: Debug>(e: &E) -> String {
+pub(super) fn describe<E: Debug>(e: &E) -> String {
     format!("{e:?}")
 }
-
-/// A counted reference to an [`Inner`]: a small `Arc` whose count lives in
-/// `Inner::word`, next to the state, so one atomic operation can change
-/// both (see `settle`).
-pub(crate) struct InnerRef<T, E> {
-    ptr: NonNull<Inner<T, E>>,
-    _owns: PhantomData<Inner<T, E>>,
-}
-
-// SAFETY: an `InnerRef` gives `&Inner` to whichever thread holds it, and
-// the last one to drop it drops the `Inner` (a `T` and an `E`) there. The
-// outcome cell is written once, by the one resolver, while Pending, and
-// only read after a reader saw the state settled with Acquire (ordering
-// the write before every read). So this shares `&T`/`&E` across threads
-// (needs Sync) and moves `T`/`E` between them (needs Send). Everything
-// else in `Inner` is atomics or behind a mutex.
-unsafe impl<T: Send + Sync, E: Send + Sync> Send for InnerRef<T, E> {}
-// SAFETY: see above.
-unsafe impl<T: Send + Sync, E: Send + Sync> Sync for InnerRef<T, E> {}
-// A pointer: moving it never moves the `Inner`.
-impl<T, E> Unpin for InnerRef<T, E> {}
-
-impl<T, E> InnerRef<T, E> {
-    /// A new state with no outcome yet, and `refs` references to it (1 or
-    /// 2), made without an atomic read-modify-write. (Passing the outcome
-    /// in here instead would copy it through the stack, which made the CPU
-    /// stall on a store-forwarding miss: the caller writes it afterwards.)
-    #[inline]
-    fn alloc(kind: usize, refs: usize, at: &'static Location<'static>) -> NonNull<Inner<T, E>>
-    where
-        E: Debug,
-    {
-        // Allocate first, then write: this lets the compiler build the
-        // `Inner` in place instead of on the stack and then copying it
-        // (a measurable part of creating a promise).
-        let mut slot = Box::<Inner<T, E>>::new_uninit();
-        slot.write(Inner {
-            word: AtomicUsize::new((refs * REF) | kind),
-            observed: AtomicBool::new(false),
-            next_ticket: AtomicU32::new(0),
-            turn: AtomicU32::new(0),
-            handles: AtomicUsize::new(1),
-            outcome: UnsafeCell::new(None),
-            slow: Mutex::new(Slow {
-                waiters: Waiters::Empty,
-                rare: None,
-            }),
-            created_at: at,
-            describe: describe::<E>,
-        });
-        // SAFETY: written just above.
-        let inner = unsafe { slot.assume_init() };
-        NonNull::from(Box::leak(inner))
-    }
-
-    /// A pending state and two references: the promise's and the resolver's.
-    #[inline]
-    pub(crate) fn new_pending(at: &'static Location<'static>) -> (Self, Self)
-    where
-        E: Debug,
-    {
-        let ptr = Self::alloc(PENDING, 2, at);
-        let one = || InnerRef {
-            ptr,
-            _owns: PhantomData,
-        };
-        (one(), one())
-    }
-
-    /// A settled state and its one reference.
-    #[inline]
-    pub(crate) fn new_settled(outcome: Result<T, E>, at: &'static Location<'static>) -> Self
-    where
-        E: Debug,
-    {
-        let kind = if outcome.is_ok() { FULFILLED } else { REJECTED };
-        let this = InnerRef {
-            ptr: Self::alloc(kind, 1, at),
-            _owns: PhantomData,
-        };
-        // SAFETY: nobody else has a reference yet.
-        this.outcome.with_mut(|p| unsafe { p.write(Some(outcome)) });
-        this
-    }
-
-    pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
-        a.ptr == b.ptr
-    }
-
-    /// Frees the `Inner`; `word` said we held the last reference.
-    ///
-    /// # Safety
-    /// The caller held the last reference and has given it up.
-    unsafe fn free(ptr: NonNull<Inner<T, E>>) {
-        // Acquire: pairs with the Release decrements of every other
-        // reference, so all their uses happen before the drop.
-        fence(Ordering::Acquire);
-        // SAFETY: made by `Box::leak` in `new`; the count reached zero, so
-        // no reference remains (the caller's promise).
-        drop(unsafe { Box::from_raw(ptr.as_ptr()) });
-    }
-}
-
-impl<T, E> Deref for InnerRef<T, E> {
-    type Target = Inner<T, E>;
-    fn deref(&self) -> &Inner<T, E> {
-        // SAFETY: we hold a counted reference, and the `Inner` is freed
-        // only when the count reaches zero.
-        unsafe { self.ptr.as_ref() }
-    }
-}
-
-impl<T, E> Clone for InnerRef<T, E> {
-    fn clone(&self) -> Self {
-        // Relaxed: a new reference is made from one we hold (as in Arc).
-        let before = self.word.fetch_add(REF, Ordering::Relaxed);
-        if before > usize::MAX / 2 {
-            // Billions of references: something leaks them; stop before
-            // the count could wrap around (std's Arc does the same).
-            std::process::abort();
-        }
-        InnerRef {
-            ptr: self.ptr,
-            _owns: PhantomData,
-        }
-    }
-}
-
-impl<T, E> Drop for InnerRef<T, E> {
-    fn drop(&mut self) {
-        // Release: our uses of the `Inner` happen before whoever frees it.
-        if self.word.fetch_sub(REF, Ordering::Release) & !(REF - 1) == REF {
-            // SAFETY: that was the last reference, and we gave it up.
-            unsafe { Self::free(self.ptr) }
-        }
-    }
-}
-
 impl<T, E> Inner<T, E> {
     pub(crate) fn state(&self) -> PromiseState {
         // Acquire: pairs with the Release in `settle`, so a reader that
@@ -493,109 +350,5 @@ impl<T, E> Inner<T, E> {
             _ => String::new(),
         });
         super::unhandled::report(self.created_at, &text);
-    }
-
-    // ---- the turnstile: reactions in registration order ----
-
-    pub(crate) fn take_ticket(&self) -> u32 {
-        self.mark_observed();
-        // Relaxed: only uniqueness and order among registrations matter.
-        self.next_ticket.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Whether reaction `ticket` may run now; if not, wakes it later.
-    pub(crate) fn poll_turn(&self, ticket: u32, waker: &Waker) -> bool {
-        // Acquire: pairs with the Release in `finish_ticket`, so whatever
-        // the previous reaction did happens before this one runs.
-        if self.turn.load(Ordering::Acquire) == ticket {
-            return true;
-        }
-        let mut slow = self.slow.lock();
-        if self.turn.load(Ordering::Acquire) == ticket {
-            return true;
-        }
-        let turnstile = &mut slow.rare().turnstile;
-        match turnstile.iter_mut().find(|(t, _)| *t == ticket) {
-            Some((_, turn)) => *turn = Turn::Waiting(waker.clone()),
-            None => turnstile.push((ticket, Turn::Waiting(waker.clone()))),
-        }
-        false
-    }
-
-    /// Reaction `ticket` ran or was dropped: pass the turn on.
-    pub(crate) fn finish_ticket(&self, ticket: u32) {
-        let mut slow = self.slow.lock();
-        let mut turn = self.turn.load(Ordering::Relaxed);
-        if turn != ticket {
-            // Dropped before its turn: the turn will skip it.
-            let turnstile = &mut slow.rare().turnstile;
-            match turnstile.iter_mut().find(|(t, _)| *t == ticket) {
-                Some((_, state)) => *state = Turn::FinishedEarly,
-                None => turnstile.push((ticket, Turn::FinishedEarly)),
-            }
-            return;
-        }
-        let mut waker = None;
-        let turnstile = slow.rare.as_mut().map(|r| &mut r.turnstile);
-        let mut empty = Vec::new();
-        let turnstile = turnstile.unwrap_or(&mut empty);
-        loop {
-            turn = turn.wrapping_add(1);
-            let Some(i) = turnstile.iter().position(|(t, _)| *t == turn) else {
-                break; // the next reaction has not asked yet: it will see the turn
-            };
-            match turnstile.swap_remove(i).1 {
-                // The next one waits: wake it (after unlocking).
-                Turn::Waiting(w) => {
-                    waker = Some(w);
-                    break;
-                }
-                // The next one is gone already: skip it too.
-                Turn::FinishedEarly => {}
-            }
-        }
-        // Release: see `poll_turn`. Written under the lock so the re-check
-        // there cannot miss it.
-        self.turn.store(turn, Ordering::Release);
-        drop(slow);
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    // ---- adoption and cycles (A+ 2.3.1) ----
-
-    /// Records that `self` now waits for `target`; false if that would be
-    /// a cycle (then nothing is recorded).
-    ///
-    /// The edge is written *before* walking, so two promises adopting each
-    /// other at the same moment on two threads cannot both miss the cycle:
-    /// whichever walks second sees the other's edge.
-    pub(crate) fn follow(this: &InnerRef<T, E>, target: &InnerRef<T, E>) -> bool {
-        {
-            let mut slow = this.slow.lock();
-            // SLOW: `settle` must take the lock to drop the edge.
-            this.word.fetch_or(SLOW, Ordering::Relaxed);
-            slow.rare().following = Some(target.clone());
-        }
-        let mut current = target.clone();
-        loop {
-            if InnerRef::ptr_eq(&current, this) {
-                this.slow.lock().rare().following = None;
-                return false;
-            }
-            let next = current.slow.lock().following();
-            match next {
-                Some(next) => current = next,
-                None => break,
-            }
-        }
-        // Path compression: point straight at the end of the chain, so the
-        // next walk through here is short.
-        let mut slow = this.slow.lock();
-        if slow.following().is_some() {
-            slow.rare().following = Some(current);
-        }
-        true
     }
 }

@@ -76,12 +76,15 @@
 // (reaction.rs): a task that waits for the promise to settle, then for its
 // turn, then runs a closure. Combinators (combinators.rs) are reactions too.
 
+mod adoption;
 mod combinators;
 mod error;
 mod inner;
+mod inner_ref;
 mod reaction;
 mod resolver;
 mod then;
+mod turnstile;
 mod unhandled;
 mod waiters;
 
