@@ -1,24 +1,5 @@
-//! The resolver: the one-time right to settle a promise.
-//!
-//! [`Promise::with_resolvers`] hands out a [`Promise`] (to read, clone and
-//! share) and a [`Resolver`] (to settle it, once). Settling consumes the
-//! resolver, so "resolve twice" does not compile. Dropping it unsettled is
-//! not silent: the promise is rejected with [`PromiseError::Broken`] (or
-//! [`PromiseError::Panicked`] if the drop happened while a panic unwound),
-//! so whoever waits is told instead of waiting forever.
-//!
-//! ```
-//! use async_primer::promise::{Promise, PromiseError};
-//! use std::future::IntoFuture;
-//!
-//! let (promise, resolver) = Promise::<u32>::with_resolvers();
-//! std::thread::spawn(move || resolver.resolve(7)); // Resolver is Send
-//! assert_eq!(futures::executor::block_on(promise.into_future()), Ok(7));
-//!
-//! let (promise, resolver) = Promise::<u32>::with_resolvers();
-//! drop(resolver);
-//! assert_eq!(futures::executor::block_on(promise.into_future()), Err(PromiseError::Broken));
-//! ```
+//! The resolver: the one-time right to settle a promise (user docs on
+//! [`Resolver`]).
 
 use std::fmt;
 
@@ -29,14 +10,29 @@ use super::{Promise, PromiseError};
 
 /// Settles its [`Promise`] once: [`resolve`](Self::resolve),
 /// [`reject`](Self::reject), [`settle`](Self::settle) or
-/// [`follow`](Self::follow). See the [module docs](self).
+/// [`follow`](Self::follow).
+///
+/// Settling consumes the resolver, so "resolve twice" does not compile.
+/// It is `Send`: settle from any thread. Dropping it unsettled is not
+/// silent: the promise is rejected with [`PromiseError::Broken`] (or
+/// [`PromiseError::Panicked`] if the drop happened while a panic unwound),
+/// so whoever waits is told instead of waiting forever.
 ///
 /// ```
-/// use async_primer::promise::Promise;
+/// use async_primer::promise::{Promise, PromiseError};
+/// use std::future::IntoFuture;
 ///
 /// let (p, r) = Promise::<&str>::with_resolvers();
 /// r.resolve("done");
 /// assert_eq!(p.peek(), Some(Ok("done")));
+///
+/// let (promise, resolver) = Promise::<u32>::with_resolvers();
+/// std::thread::spawn(move || resolver.resolve(7));
+/// assert_eq!(futures::executor::block_on(promise.into_future()), Ok(7));
+///
+/// let (promise, resolver) = Promise::<u32>::with_resolvers();
+/// drop(resolver);
+/// assert_eq!(futures::executor::block_on(promise.into_future()), Err(PromiseError::Broken));
 /// ```
 pub struct Resolver<T, E = PromiseError> {
     pub(super) inner: InnerRef<T, E>,
