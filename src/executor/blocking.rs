@@ -36,7 +36,6 @@
 // the deadlock check never act while a job might still wake somebody.
 
 use super::core::Shared;
-use super::task::TaskName;
 use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, Condvar, Mutex, thread};
 use std::collections::VecDeque;
@@ -191,10 +190,7 @@ where
     // Relaxed: the executor reads it on this same thread, or after the
     // pool's Release decrement.
     core.shared.blocking.fetch_add(1, Ordering::Relaxed);
-    let handle = core.spawn(
-        WaitForJob { slot },
-        Some(Box::new(TaskName("spawn_blocking".into()))),
-    );
+    let handle = core.spawn(WaitForJob { slot }, Some("spawn_blocking".into()));
     Pool::submit(&core.shared, job);
     handle
 }

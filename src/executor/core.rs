@@ -43,15 +43,14 @@ use super::JoinHandle;
 use super::blocking::Pool;
 use super::diagnostics::{self, Diagnostics};
 use super::schedule::ReadyQueue;
-use super::task::{
-    CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskName, TaskRef, refs,
-};
+use super::task::{CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskRef, refs};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex};
 use crate::time::{self, Driver};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -151,6 +150,9 @@ pub(crate) struct Core {
     pub(crate) tasks: RefCell<TaskList>,
     pub(crate) driver: Rc<Driver>,
     pub(crate) diag: Diagnostics,
+    /// Names of named tasks, by task id: a side table, so that unnamed
+    /// tasks (most of them) pay nothing for the feature.
+    names: RefCell<HashMap<u32, String>>,
     next_id: Cell<u32>,
     /// A spare buffer to swap with the inbox, so draining does not allocate.
     spare: RefCell<Vec<TaskRef>>,
@@ -169,6 +171,18 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     // SAFETY: CURRENT is non-null only while an `Enter` guard for a live
     // Core exists further up this thread's stack.
     (!core.is_null()).then(|| f(unsafe { &*core }))
+}
+
+/// Describes `task` using the running executor's name table if it is the
+/// task's executor, else by number only.
+pub(crate) fn describe(task: TaskRef) -> String {
+    with_current(
+        |core| match Arc::ptr_eq(&core.shared, &task.header().shared) {
+            true => core.describe(task),
+            false => task.describe_unnamed(),
+        },
+    )
+    .unwrap_or_else(|| task.describe_unnamed())
 }
 
 /// The wake fast path: if `task` belongs to the executor running on this
@@ -217,6 +231,7 @@ impl Core {
             tasks: RefCell::new(TaskList::default()),
             driver: Rc::new(Driver::new(virtual_time)),
             diag,
+            names: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
             spare: RefCell::new(Vec::new()),
         }
@@ -235,14 +250,17 @@ impl Core {
         }
     }
 
-    pub(crate) fn spawn<F>(&self, future: F, name: Option<Box<TaskName>>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, name: Option<String>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        let task = TaskRef::new(future, self.shared.clone(), id, name);
+        let task = TaskRef::new(future, self.shared.clone(), id);
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id, name);
+        }
         self.tasks.borrow_mut().insert(task);
         self.ready.borrow_mut().push(task);
         JoinHandle::new(task)
@@ -416,6 +434,7 @@ impl Core {
             .with_mut(|w| unsafe { (*w).take() });
         // Read before the reference goes: after that the task may be freed.
         let index = task.header().index.get() as usize;
+        let id = task.header().id;
         let state = &task.header().state;
         let mut current = state.load(Ordering::Acquire);
         loop {
@@ -431,6 +450,7 @@ impl Core {
             match state.compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => {
                     self.tasks.borrow_mut().remove_at(index);
+                    self.forget_name(id);
                     if refs(current) == 1 {
                         // SAFETY: that was the last reference.
                         unsafe { (task.header().vtable.dealloc)(task) };
@@ -449,7 +469,25 @@ impl Core {
     fn remove(&self, task: TaskRef) {
         let index = task.header().index.get() as usize;
         self.tasks.borrow_mut().remove_at(index);
+        self.forget_name(task.header().id);
         task.release(REF_ONE);
+    }
+
+    fn forget_name(&self, id: u32) {
+        let mut names = self.names.borrow_mut();
+        if !names.is_empty() {
+            names.remove(&id);
+        }
+    }
+
+    /// How diagnostics name a task: `'download' (task #3)` or `task #3`.
+    pub(crate) fn describe(&self, task: TaskRef) -> String {
+        match self.names.borrow().get(&task.header().id) {
+            Some(name) if task.header().state.load(Ordering::Relaxed) & MAIN == 0 => {
+                format!("'{name}' (task #{})", task.header().id)
+            }
+            _ => task.describe_unnamed(),
+        }
     }
 
     /// Nothing is ready: move time, or check for deadlock and park.

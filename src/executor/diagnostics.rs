@@ -163,7 +163,7 @@ fn is_lost(task: TaskRef) -> bool {
 pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
     if is_lost(task) {
         core.diag.report(Diagnostic::LostWaker {
-            task: &task.describe(),
+            task: &core.describe(task),
         });
     }
 }
@@ -192,7 +192,7 @@ pub(crate) fn timed<R>(core: &Core, task: TaskRef, poll: impl FnOnce() -> R) -> 
     let took = start.elapsed();
     if took > limit {
         core.diag.report(Diagnostic::SlowPoll {
-            task: &task.describe(),
+            task: &core.describe(task),
             took,
         });
     }
@@ -203,7 +203,7 @@ pub(crate) fn timed<R>(core: &Core, task: TaskRef, poll: impl FnOnce() -> R) -> 
 pub(crate) fn report_detached_panic(core: &Core, task: TaskRef, payload: Box<dyn Any + Send>) {
     let message = panic_message(&*payload);
     core.diag.report(Diagnostic::DetachedPanic {
-        task: &task.describe(),
+        task: &core.describe(task),
         message,
     });
     // The payload's destructor is user code too.
@@ -230,9 +230,9 @@ fn waiting(core: &Core) -> Vec<String> {
         .map(|t| match is_lost(t) {
             true => format!(
                 "{} (lost its waker: returned Pending without storing cx.waker())",
-                t.describe()
+                core.describe(t)
             ),
-            false => t.describe(),
+            false => core.describe(t),
         })
         .collect()
 }

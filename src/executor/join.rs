@@ -141,7 +141,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("task", &self.task.describe())
+            .field("task", &super::core::describe(self.task))
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -160,13 +160,15 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
 /// ```
 pub struct JoinError {
-    panic: Option<Box<dyn Any + Send>>,
+    // Boxed twice so a JoinError is one word: it sits in every task's
+    // allocation (task.rs), and panics are rare.
+    panic: Option<Box<Box<dyn Any + Send>>>,
 }
 
 impl JoinError {
     pub(crate) fn panicked(payload: Box<dyn Any + Send>) -> JoinError {
         JoinError {
-            panic: Some(payload),
+            panic: Some(Box::new(payload)),
         }
     }
 
@@ -224,7 +226,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
         match self.panic {
-            Some(payload) => Ok(payload),
+            Some(payload) => Ok(*payload),
             None => Err(self),
         }
     }
@@ -236,7 +238,7 @@ impl fmt::Display for JoinError {
             Some(p) => write!(
                 f,
                 "task panicked: {}",
-                super::diagnostics::panic_message(&**p)
+                super::diagnostics::panic_message(&***p)
             ),
             None => f.write_str("task was aborted"),
         }
@@ -249,7 +251,7 @@ impl fmt::Debug for JoinError {
             Some(p) => write!(
                 f,
                 "JoinError::Panic({:?})",
-                super::diagnostics::panic_message(&**p)
+                super::diagnostics::panic_message(&***p)
             ),
             None => f.write_str("JoinError::Aborted"),
         }

@@ -66,7 +66,6 @@ pub use yield_now::{YieldNow, yield_now};
 
 use std::cell::Cell;
 use std::future::Future;
-use task::TaskName;
 
 /// Runs `future` to completion on a fresh executor and returns its output:
 /// the one-liner entry point. Tasks it spawns and leaves unfinished are
@@ -145,7 +144,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let name = Some(Box::new(TaskName(name.into())));
+    let name = Some(name.into());
     let mut future = Some(future);
     match core::with_current(|core| core.spawn(future.take().expect("once"), name)) {
         Some(handle) => handle,

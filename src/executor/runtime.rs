@@ -1,7 +1,6 @@
 //! [`Executor`]: the public face of the run loop in `core.rs`.
 
 use super::core::Core;
-use super::task::TaskName;
 use super::{Builder, JoinHandle};
 use std::fmt;
 use std::future::Future;
@@ -105,16 +104,19 @@ impl Executor {
     /// ```
     /// let ex = async_primer::executor::Executor::new();
     /// let h = ex.spawn_named("greeter", async { "hi" });
-    /// assert!(format!("{h:?}").contains("greeter"));
-    /// assert_eq!(ex.block_on(h).unwrap(), "hi");
+    /// let out = ex.block_on(async {
+    ///     // While the executor runs, diagnostics (and Debug) show the name.
+    ///     assert!(format!("{h:?}").contains("'greeter'"));
+    ///     h.await
+    /// });
+    /// assert_eq!(out.unwrap(), "hi");
     /// ```
     pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core
-            .spawn(future, Some(Box::new(TaskName(name.into()))))
+        self.core.spawn(future, Some(name.into()))
     }
 
     /// Polls ready tasks until none is ready, and returns how many polls

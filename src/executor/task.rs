@@ -8,11 +8,11 @@
 // the `Task<F>` is also a pointer to its `Header`):
 //
 //   +--------------------------------------------------------------+
-//   | Header  state+refcount (one atomic) | vtable | shared | index |
-//   |         id | name | join_waker                               |
+//   | Header (48 bytes)  state+refcount (one atomic) | vtable |     |
+//   |                    shared | index, id | join_waker           |
 //   +--------------------------------------------------------------+
-//   | stage:  Running(future) -> Finished(Result<T, JoinError>)    |
-//   |                         -> Consumed                          |
+//   | stage:  Running(future) -> Done(T) or Failed(JoinError)      |
+//   |                         -> Consumed (the JoinHandle took it) |
 //   +--------------------------------------------------------------+
 //
 // Everything that knows the future's type `F` is behind the `Vtable` of
@@ -45,7 +45,7 @@
 //                                  last reference is released)
 //
 // THE invariant: the stage (the future and its output) and the header's
-// `index`, `join_waker` and `name` are only touched on the executor's own
+// `index` and `join_waker` are only touched on the executor's own
 // thread. The executor is `!Send`, `spawn` runs on its thread and so does
 // every poll, and `JoinHandle` is `!Send`. Other threads only ever touch
 // the atomic state word and `shared` (through a waker). That is why a
@@ -101,10 +101,6 @@ pub(crate) struct Vtable {
     pub(crate) dealloc: unsafe fn(TaskRef),
 }
 
-/// A task's name, boxed so the header holds one thin pointer (a `Box<str>`
-/// would be two words).
-pub(crate) struct TaskName(pub(crate) String);
-
 /// The untyped part of every task, first in its allocation.
 #[repr(C)]
 pub(crate) struct Header {
@@ -115,19 +111,21 @@ pub(crate) struct Header {
     /// harmless to go.
     pub(crate) shared: Arc<Shared>,
     // --- executor thread only (see THE invariant above) ---
-    /// Position in the executor's task list, for O(1) removal.
-    /// (u32s and a thin name pointer keep the header at 56 bytes: memory
-    /// per task is one of the benchmarked numbers.)
+    /// Position in the executor's task list, for O(1) removal. (Two u32s,
+    /// and names kept in a side table of the executor, keep the header at
+    /// 48 bytes: memory per task is one of the benchmarked numbers.)
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
-    pub(crate) name: Option<Box<TaskName>>,
     /// Who is awaiting the JoinHandle.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
+// Done and Failed are separate variants rather than one
+// `Finished(Result<T, JoinError>)`: that saves a tag word per task.
 enum Stage<F: Future> {
     Running(F),
-    Finished(Result<F::Output, JoinError>),
+    Done(F::Output),
+    Failed(JoinError),
     Consumed,
 }
 
@@ -150,12 +148,7 @@ unsafe impl Send for TaskRef {}
 impl TaskRef {
     /// Allocates a task running `future`, holding two references: the
     /// executor's and the JoinHandle's. It starts SCHEDULED.
-    pub(crate) fn new<F: Future + 'static>(
-        future: F,
-        shared: Arc<Shared>,
-        id: u32,
-        name: Option<Box<TaskName>>,
-    ) -> TaskRef {
+    pub(crate) fn new<F: Future + 'static>(future: F, shared: Arc<Shared>, id: u32) -> TaskRef {
         let task = Box::new(Task {
             header: Header {
                 state: AtomicUsize::new(SCHEDULED | JOIN | (2 * REF_ONE)),
@@ -169,7 +162,6 @@ impl TaskRef {
                 shared,
                 index: Cell::new(u32::MAX),
                 id,
-                name,
                 join_waker: UnsafeCell::new(None),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -193,7 +185,6 @@ impl TaskRef {
             shared,
             index: Cell::new(u32::MAX),
             id: 0,
-            name: None,
             join_waker: UnsafeCell::new(None),
         });
         TaskRef(NonNull::from(Box::leak(header)))
@@ -239,13 +230,12 @@ impl TaskRef {
         }
     }
 
-    /// The name shown in diagnostics: `'download' (task #3)`.
-    pub(crate) fn describe(&self) -> String {
+    /// How diagnostics name an unnamed task: `task #3`.
+    pub(crate) fn describe_unnamed(&self) -> String {
         let h = self.header();
-        match (&h.name, h.state.load(Ordering::Relaxed) & MAIN) {
-            (_, MAIN) => "block_on's future".to_string(),
-            (Some(name), _) => format!("'{}' (task #{})", name.0, h.id),
-            (None, _) => format!("task #{}", h.id),
+        match h.state.load(Ordering::Relaxed) & MAIN {
+            MAIN => "block_on's future".to_string(),
+            _ => format!("task #{}", h.id),
         }
     }
 }
@@ -300,7 +290,11 @@ fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Out
     // Acquire: pairs with nothing cross-thread (JOIN only changes on this
     // thread); any ordering would do.
     if task.header().state.load(Ordering::Acquire) & JOIN != 0 {
-        replace_stage::<F>(task, Stage::Finished(result));
+        let stage = match result {
+            Ok(value) => Stage::Done(value),
+            Err(error) => Stage::Failed(error),
+        };
+        replace_stage::<F>(task, stage);
         return Outcome::Done;
     }
     match result {
@@ -317,14 +311,14 @@ fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Out
 }
 
 unsafe fn take_output<F: Future>(task: TaskRef, out: *mut ()) {
-    match replace_stage::<F>(task, Stage::Consumed) {
-        Stage::Finished(result) => {
-            // SAFETY: the JoinHandle<F::Output> passed a pointer to its
-            // `Option<Result<F::Output, JoinError>>`.
-            unsafe { *(out as *mut Option<Result<F::Output, JoinError>>) = Some(result) }
-        }
+    let result = match replace_stage::<F>(task, Stage::Consumed) {
+        Stage::Done(value) => Ok(value),
+        Stage::Failed(error) => Err(error),
         _ => panic!("JoinHandle: the task's output was already taken"),
-    }
+    };
+    // SAFETY: the JoinHandle<F::Output> passed a pointer to its
+    // `Option<Result<F::Output, JoinError>>`.
+    unsafe { *(out as *mut Option<Result<F::Output, JoinError>>) = Some(result) }
 }
 
 unsafe fn drop_stage<F: Future>(task: TaskRef) {
@@ -352,8 +346,8 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn the_header_stays_small() {
-        // state, vtable, shared, index+id, name, join_waker (two words).
+        // state, vtable, shared, index+id, join_waker (two words).
         let atomic = std::mem::size_of::<AtomicUsize>();
-        assert_eq!(std::mem::size_of::<Header>(), atomic + 6 * 8);
+        assert_eq!(std::mem::size_of::<Header>(), atomic + 5 * 8);
     }
 }
