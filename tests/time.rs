@@ -229,3 +229,26 @@ fn timers_wake_tasks_while_block_on_waits_on_a_join_handle() {
     });
     assert_eq!(out, SEC * 5);
 }
+
+#[test]
+fn virtual_time_waits_for_a_running_blocking_job_before_jumping() {
+    let ex = virtual_ex();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (l1, l2) = (log.clone(), log.clone());
+    ex.block_on(async move {
+        let t0 = now();
+        let sleeper = async_primer::spawn(async move {
+            sleep(SEC * 3600).await;
+            l1.borrow_mut().push("an hour passed");
+        });
+        let job = async_primer::spawn_blocking(|| {
+            std::thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 10 }));
+            "job done"
+        });
+        l2.borrow_mut().push(job.await.unwrap());
+        assert_eq!(now(), t0, "the clock did not jump while the job ran");
+        sleeper.await.unwrap();
+        assert_eq!(now() - t0, SEC * 3600);
+    });
+    assert_eq!(*log.borrow(), ["job done", "an hour passed"]);
+}

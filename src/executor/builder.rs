@@ -18,6 +18,12 @@ use std::fmt;
 use std::time::Duration;
 
 /// Configures an [`Executor`]. Made by [`Executor::builder`].
+///
+/// ```
+/// use async_primer::executor::Executor;
+/// let ex = Executor::builder().virtual_time().seed(1).build();
+/// assert_eq!(ex.block_on(async { 1 }), 1);
+/// ```
 #[must_use = "a Builder does nothing until you call `build()`"]
 #[derive(Default)]
 pub struct Builder {

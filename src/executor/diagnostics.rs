@@ -52,6 +52,26 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 /// Something the executor noticed, passed to the diagnostic hook.
+///
+/// ```
+/// use async_primer::executor::{Diagnostic, Executor};
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// let lost = Rc::new(Cell::new(0));
+/// let count = lost.clone();
+/// let ex = Executor::builder()
+///     .on_diagnostic(move |d| {
+///         if let Diagnostic::LostWaker { .. } = d {
+///             count.set(count.get() + 1);
+///         }
+///     })
+///     .build();
+/// // `pending()` never keeps a waker: the task can never run again.
+/// drop(ex.spawn(std::future::pending::<()>()));
+/// ex.run_until_stalled();
+/// assert_eq!(lost.get(), 1);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Diagnostic<'a> {

@@ -36,6 +36,12 @@ use std::task::{Context, Poll};
 ///
 /// `.await` gives `Ok(output)`, or a [`JoinError`] if the task panicked or
 /// was aborted. Dropping the handle detaches the task (it keeps running).
+///
+/// ```
+/// let ex = async_primer::executor::Executor::new();
+/// let handle = ex.spawn(async { "result" });
+/// assert_eq!(ex.block_on(handle).unwrap(), "result");
+/// ```
 #[must_use = "dropping a JoinHandle detaches the task; `.await` it to get the result"]
 pub struct JoinHandle<T> {
     task: TaskRef,

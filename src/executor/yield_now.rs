@@ -28,6 +28,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// use async_primer::executor::YieldNow;
+/// async_primer::block_on(async {
+///     let y: YieldNow = async_primer::yield_now();
+///     y.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "yield_now does nothing unless you `.await` it"]
 pub struct YieldNow {

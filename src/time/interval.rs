@@ -33,6 +33,18 @@ use super::sleep::{Sleep, sleep_until};
 use std::time::{Duration, Instant};
 
 /// Ticks once per period. Made by [`interval`].
+///
+/// ```
+/// use async_primer::executor::Executor;
+/// use async_primer::time::{Interval, interval};
+/// use std::time::Duration;
+///
+/// let ex = Executor::builder().virtual_time().build();
+/// ex.block_on(async {
+///     let mut ticks: Interval = interval(Duration::from_secs(1));
+///     ticks.tick().await;
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     next: Instant,

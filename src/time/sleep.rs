@@ -38,6 +38,16 @@ use std::time::{Duration, Instant};
 
 /// A future that completes once the executor's clock reaches a deadline.
 /// Made by [`sleep`] and [`sleep_until`].
+///
+/// ```
+/// use async_primer::time::{Sleep, sleep};
+/// use std::time::Duration;
+///
+/// async_primer::block_on(async {
+///     let s: Sleep = sleep(Duration::from_millis(1));
+///     s.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "a Sleep does nothing unless you `.await` it"]
 pub struct Sleep {

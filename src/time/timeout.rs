@@ -30,6 +30,16 @@ use std::time::Duration;
 
 pin_project_lite::pin_project! {
     /// A future with a deadline, made by [`timeout`].
+    ///
+    /// ```
+    /// use async_primer::time::{Timeout, timeout};
+    /// use std::time::Duration;
+    ///
+    /// async_primer::block_on(async {
+    ///     let t: Timeout<_> = timeout(Duration::from_secs(1), async { 2 });
+    ///     assert_eq!(t.await, Ok(2));
+    /// });
+    /// ```
     #[derive(Debug)]
     #[must_use = "a Timeout does nothing unless you `.await` it"]
     pub struct Timeout<F> {
@@ -42,8 +52,13 @@ pin_project_lite::pin_project! {
 /// The error of a [`Timeout`] whose deadline passed first.
 ///
 /// ```
-/// use async_primer::time::Elapsed;
-/// fn describe(e: Elapsed) -> String { e.to_string() }
+/// use async_primer::time::{sleep, timeout};
+/// use std::time::Duration;
+///
+/// async_primer::block_on(async {
+///     let err = timeout(Duration::ZERO, sleep(Duration::from_secs(1))).await.unwrap_err();
+///     assert_eq!(err.to_string(), "deadline has elapsed");
+/// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
