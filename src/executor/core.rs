@@ -268,6 +268,7 @@ impl Core {
 
     /// Drives `future` to completion, running tasks while it waits.
     #[track_caller]
+    #[inline]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         let mut future = pin!(future);
         let enter = self.enter();

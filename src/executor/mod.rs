@@ -83,6 +83,7 @@ use std::future::Future;
 /// assert_eq!(answer, 42);
 /// ```
 #[track_caller]
+#[inline]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let ex = SPARE
         .try_with(Cell::take)

@@ -75,6 +75,7 @@ impl Executor {
     /// assert_eq!(out, "done");
     /// ```
     #[track_caller]
+    #[inline]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.core.block_on(future)
     }
