@@ -245,7 +245,8 @@ fn virtual_time_waits_for_a_running_blocking_job_before_jumping() {
             std::thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 10 }));
             "job done"
         });
-        l2.borrow_mut().push(job.await.unwrap());
+        let done = job.await.unwrap();
+        l2.borrow_mut().push(done);
         assert_eq!(now(), t0, "the clock did not jump while the job ran");
         sleeper.await.unwrap();
         assert_eq!(now() - t0, SEC * 3600);

@@ -35,7 +35,7 @@
 // `blocking == 0` (Acquire) also sees the wake in its inbox: virtual time and
 // the deadlock check never act while a job might still wake somebody.
 
-use super::core::Shared;
+use super::inbox::Shared;
 use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, Condvar, Mutex, thread};
 use std::collections::VecDeque;

@@ -1,36 +1,31 @@
-//! The run loop: the ready queue, the inbox, parking, and shutdown.
+//! The run loop: spawning, polling, completing, and waiting for work.
 //!
 // How it works
 // ------------
 //
 // An executor is two halves:
 //
-//   Core (this thread only, !Send)              Shared (Arc, any thread)
-//   +--------------------------------+          +-------------------------------+
-//   | ready: ReadyQueue  <-- local   |          | inbox: Mutex<{ tasks, notified,|
-//   |        wakes push here, no lock|          |        parked, closed }>      |
-//   | tasks: every live task (owned  |  <-drain- |   <-- wakes from other threads |
-//   |        by the executor's ref)  |          | wakeup: Condvar (parking)      |
-//   | main:  block_on's header       |          | blocking: jobs in flight       |
-//   | driver: clock + timers         |          | pool: spawn_blocking threads   |
-//   +--------------------------------+          +-------------------------------+
+//   Core (this file; this thread only)        Shared (inbox.rs; any thread)
+//   +---------------------------------+       +--------------------------------+
+//   | ready:  the ready queue; local  |       | inbox: Mutex<tasks, notified,  |
+//   |         wakes push here, no lock| <-----|        parked, closed>         |
+//   | tasks:  every live task (each   | drain |   <- wakes from other threads  |
+//   |         owns the executor's ref)|       | wakeup: Condvar (parking)      |
+//   | main:   block_on's header       |       | blocking: jobs in flight       |
+//   | driver: clock + timers (time/)  |       | pool: spawn_blocking threads   |
+//   +---------------------------------+       +--------------------------------+
 //
 // `block_on` loop:
 //
 //   loop {
-//     main woken?            -> poll block_on's future; Ready -> return
-//     mail in the inbox?     -> move it to the ready queue
-//     timers due (real time) -> wake them
+//     main woken (or first time)? -> poll block_on's future; Ready -> return
+//     mail in the inbox?          -> move it to the ready queue
+//     timers due (real time)      -> wake them
 //     poll up to BUDGET ready tasks (stop early if main was woken)
-//     nothing ran?           -> virtual time: jump to the next deadline
-//                               otherwise: deadlock check, then park until
-//                               a remote wake or the next deadline
+//     nothing ran?                -> virtual time: jump to the next deadline;
+//                                    else deadlock check, then park until a
+//                                    wake or the next deadline (inbox.rs)
 //   }
-//
-// Parking cannot lose a wake-up: the executor checks the inbox and sets
-// `parked` under the inbox mutex and waits on the condvar (which releases
-// the mutex atomically); a remote waker pushes under the same mutex and
-// notifies if `parked`. (Loom model: `wake_while_parking`.)
 //
 // Who releases the executor's reference to a task: whoever sees it both
 // COMPLETE and not SCHEDULED. At completion, if the task is not queued it is
@@ -38,101 +33,33 @@
 // the pop that finds it COMPLETE removes it. Local queue entries borrow the
 // executor's reference; inbox entries own one (the executor may be gone by
 // the time a remote thread pushes).
+//
+// Around this file: context.rs (the thread-local "current executor"),
+// inbox.rs (remote wakes and parking), shutdown.rs (Drop), diagnostics.rs
+// (reached through the `diagnostics::*` calls below), schedule.rs (the
+// ready queue's order), task_list.rs.
 
 use super::JoinHandle;
-use super::blocking::Pool;
 use super::diagnostics::{self, Diagnostics};
+use super::inbox::Shared;
 use super::schedule::ReadyQueue;
 use super::task::{CANCELLED, COMPLETE, MAIN, Outcome, REF_ONE, SCHEDULED, TaskRef, refs};
 use super::task_list::TaskList;
 use super::waker;
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Arc, Condvar, Mutex};
-use crate::time::{self, Driver};
+use crate::sync::Arc;
+use crate::sync::atomic::Ordering;
+use crate::time::Driver;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many tasks one turn polls before looking at the inbox and timers
 /// again, so a busy set of tasks cannot starve remote wakes or timers.
 const BUDGET: usize = 128;
-
-/// The half of an executor that other threads can reach.
-pub(crate) struct Shared {
-    inbox: Mutex<Inbox>,
-    wakeup: Condvar,
-    /// A hint that the inbox has something, read without the lock.
-    has_mail: AtomicBool,
-    /// `spawn_blocking` jobs submitted and not yet delivered.
-    pub(crate) blocking: AtomicUsize,
-    pub(crate) pool: Pool,
-}
-
-#[derive(Default)]
-struct Inbox {
-    tasks: Vec<TaskRef>,
-    notified: bool,
-    parked: bool,
-    closed: bool,
-}
-
-impl Shared {
-    /// A wake from another thread (or from this thread while the executor
-    /// is not running): queue the task in the inbox and unpark the executor.
-    pub(crate) fn push_remote(&self, task: TaskRef, is_main: bool) {
-        if !is_main {
-            task.add_ref(); // owned by the inbox entry
-        }
-        let mut inbox = self.inbox.lock();
-        if inbox.closed {
-            // The executor is gone: the wake does nothing, leaks nothing.
-            drop(inbox);
-            if !is_main {
-                task.release(REF_ONE);
-            }
-            return;
-        }
-        if !is_main {
-            inbox.tasks.push(task);
-        }
-        inbox.notified = true;
-        // Release: pairs with the Acquire load in `turn`, which then takes
-        // the lock and sees the entry.
-        self.has_mail.store(true, Ordering::Release);
-        let parked = inbox.parked;
-        drop(inbox);
-        if parked {
-            self.wakeup.notify_one();
-        }
-    }
-
-    /// Wakes the executor without queueing anything, so that it looks
-    /// around again (a waker it was counting on is gone).
-    pub(crate) fn nudge(&self) {
-        let mut inbox = self.inbox.lock();
-        if inbox.closed {
-            return;
-        }
-        inbox.notified = true;
-        // Release: as in `push_remote`.
-        self.has_mail.store(true, Ordering::Release);
-        let parked = inbox.parked;
-        drop(inbox);
-        if parked {
-            self.wakeup.notify_one();
-        }
-    }
-
-    #[inline]
-    pub(crate) fn has_mail(&self) -> bool {
-        // Acquire: pairs with the Release store in `push_remote`.
-        self.has_mail.load(Ordering::Acquire)
-    }
-}
 
 /// What one turn did: tasks taken from the ready queue, and how many of
 /// them were polled (a task that finished while queued is only removed).
@@ -158,72 +85,9 @@ pub(crate) struct Core {
     spare: RefCell<Vec<TaskRef>>,
 }
 
-// The executor running on this thread (set for the length of `block_on`,
-// `run_until_stalled` and shutdown).
-crate::sync::const_thread_local! {
-    static CURRENT: Cell<*const Core> = Cell::new(std::ptr::null());
-}
-
-/// Runs `f` with the executor running on this thread, if any.
-#[inline]
-pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
-    let core = CURRENT.try_with(|c| c.get()).ok()?;
-    // SAFETY: CURRENT is non-null only while an `Enter` guard for a live
-    // Core exists further up this thread's stack.
-    (!core.is_null()).then(|| f(unsafe { &*core }))
-}
-
-/// Describes `task` using the running executor's name table if it is the
-/// task's executor, else by number only.
-pub(crate) fn describe(task: TaskRef) -> String {
-    with_current(
-        |core| match Arc::ptr_eq(&core.shared, &task.header().shared) {
-            true => core.describe(task),
-            false => task.describe_unnamed(),
-        },
-    )
-    .unwrap_or_else(|| task.describe_unnamed())
-}
-
-/// The wake fast path: if `task` belongs to the executor running on this
-/// thread, queue it locally (no lock) and return true.
-#[inline]
-pub(crate) fn push_local_if_current(task: TaskRef) -> bool {
-    with_current(|core| {
-        if !Arc::ptr_eq(&core.shared, &task.header().shared) {
-            return false;
-        }
-        // MAIN: the run loop polls block_on's future when its bit is set.
-        if task.header().state.load(Ordering::Relaxed) & MAIN == 0 {
-            core.ready.borrow_mut().push(task);
-        }
-        true
-    })
-    .unwrap_or(false)
-}
-
-/// Marks a core as this thread's current executor until dropped.
-pub(crate) struct Enter {
-    previous: *const Core,
-    _time: time::EnterGuard,
-}
-
-impl Drop for Enter {
-    #[inline]
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.previous));
-    }
-}
-
 impl Core {
     pub(crate) fn new(virtual_time: bool, seed: Option<u64>, diag: Diagnostics) -> Core {
-        let shared = Arc::new(Shared {
-            inbox: Mutex::new(Inbox::default()),
-            wakeup: Condvar::new(),
-            has_mail: AtomicBool::new(false),
-            blocking: AtomicUsize::new(0),
-            pool: Pool::new(),
-        });
+        let shared = Arc::new(Shared::new());
         Core {
             main: Cell::new(TaskRef::new_main(shared.clone())),
             shared,
@@ -234,19 +98,6 @@ impl Core {
             names: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
             spare: RefCell::new(Vec::new()),
-        }
-    }
-
-    #[inline]
-    pub(crate) fn enter(&self) -> Enter {
-        let time = time::enter(&self.driver);
-        // `try_with`: shutdown may run while thread-locals are torn down.
-        let previous = CURRENT
-            .try_with(|c| c.replace(self))
-            .unwrap_or(std::ptr::null());
-        Enter {
-            previous,
-            _time: time,
         }
     }
 
@@ -375,12 +226,7 @@ impl Core {
 
     fn drain_inbox(&self) {
         let mut mail = self.spare.take();
-        {
-            let mut inbox = self.shared.inbox.lock();
-            std::mem::swap(&mut inbox.tasks, &mut mail);
-            inbox.notified = false;
-            self.shared.has_mail.store(false, Ordering::Relaxed); // under the lock
-        }
+        self.shared.take_mail(&mut mail);
         let mut ready = self.ready.borrow_mut();
         for task in mail.drain(..) {
             ready.push(task);
@@ -519,71 +365,10 @@ impl Core {
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now())),
         };
-        self.park(timeout);
-    }
-
-    fn park(&self, timeout: Option<Duration>) {
         let (timeout, stall_check) = diagnostics::park_timeout(self, timeout);
-        let mut inbox = self.shared.inbox.lock();
-        if inbox.tasks.is_empty() && !inbox.notified {
-            inbox.parked = true;
-            inbox = match timeout {
-                Some(timeout) => self.shared.wakeup.wait_timeout(inbox, timeout),
-                None => self.shared.wakeup.wait(inbox),
-            };
-            inbox.parked = false;
-            let nothing_came = inbox.tasks.is_empty() && !inbox.notified;
-            drop(inbox);
-            if stall_check && nothing_came {
-                diagnostics::report_stall(self);
-            }
+        let nothing_came = self.shared.park(timeout);
+        if stall_check && nothing_came {
+            diagnostics::report_stall(self);
         }
-    }
-}
-
-impl Drop for Core {
-    /// Shutdown: drop every pending future (on this thread), answer every
-    /// JoinHandle with "aborted", and close the inbox so late wakes are no-ops.
-    fn drop(&mut self) {
-        let _enter = self.enter();
-        let main = self.main.get();
-        main.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-        main.release(REF_ONE);
-        // Batches: a future's destructor may spawn another task.
-        loop {
-            let batch = self.tasks.borrow_mut().take_all();
-            if batch.is_empty() {
-                break;
-            }
-            for task in batch {
-                // COMPLETE first, so wakes from the destructors are no-ops.
-                let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-                if prev & COMPLETE == 0 {
-                    // SAFETY: executor thread; the executor's reference is held.
-                    let outcome = unsafe { (task.header().vtable.cancel)(task) };
-                    drop(outcome); // a detached task's result has nowhere to go
-                    // SAFETY: executor thread only.
-                    let waiter = task
-                        .header()
-                        .join_waker
-                        .with_mut(|w| unsafe { (*w).take() });
-                    if let Some(waiter) = waiter {
-                        waiter.wake();
-                    }
-                }
-                task.release(REF_ONE);
-            }
-        }
-        // Entries borrowed the executor's references, all released above.
-        self.ready.borrow_mut().clear();
-        let mail = {
-            let mut inbox = self.shared.inbox.lock();
-            inbox.closed = true;
-            std::mem::take(&mut inbox.tasks)
-        };
-        for task in mail {
-            task.release(REF_ONE);
-        }
-        self.shared.pool.close();
     }
 }

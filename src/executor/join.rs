@@ -147,7 +147,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("task", &super::core::describe(self.task))
+            .field("task", &super::context::describe(self.task))
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -48,11 +48,14 @@
 
 mod blocking;
 mod builder;
+mod context;
 mod core;
 mod diagnostics;
+mod inbox;
 mod join;
 mod runtime;
 mod schedule;
+mod shutdown;
 mod task;
 mod task_list;
 mod waker;
@@ -122,7 +125,7 @@ where
     F::Output: 'static,
 {
     let mut future = Some(future);
-    match core::with_current(|core| core.spawn(future.take().expect("once"), None)) {
+    match context::with_current(|core| core.spawn(future.take().expect("once"), None)) {
         Some(handle) => handle,
         None => panic!(
             "spawn called with no executor running on this thread: call it inside \
@@ -147,7 +150,7 @@ where
 {
     let name = Some(name.into());
     let mut future = Some(future);
-    match core::with_current(|core| core.spawn(future.take().expect("once"), name)) {
+    match context::with_current(|core| core.spawn(future.take().expect("once"), name)) {
         Some(handle) => handle,
         None => panic!(
             "spawn_named called with no executor running on this thread: call it inside \
@@ -181,7 +184,7 @@ where
     R: Send + 'static,
 {
     let mut f = Some(f);
-    match core::with_current(|core| blocking::spawn_blocking(core, f.take().expect("once"))) {
+    match context::with_current(|core| blocking::spawn_blocking(core, f.take().expect("once"))) {
         Some(handle) => handle,
         None => panic!(
             "spawn_blocking called with no executor running on this thread: call it inside \
@@ -201,5 +204,5 @@ where
 /// ```
 #[inline]
 pub fn is_running() -> bool {
-    core::with_current(|_| ()).is_some()
+    context::with_current(|_| ()).is_some()
 }

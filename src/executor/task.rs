@@ -52,7 +52,7 @@
 // `!Send` future is fine inside a `Send + Sync` waker.
 
 use super::JoinError;
-use super::core::Shared;
+use super::inbox::Shared;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, UnsafeCell};
 use std::any::Any;

@@ -31,7 +31,7 @@
 // path is the common one: a task woken by a channel or a timer of its own
 // executor).
 
-use super::core;
+use super::context;
 use super::task::{COMPLETE, JOIN, MAIN, REF_ONE, SCHEDULED, TaskRef, refs};
 use crate::sync::atomic::Ordering;
 use std::mem::ManuallyDrop;
@@ -136,7 +136,7 @@ pub(crate) fn wake(task: TaskRef) {
         }
     }
     // We set SCHEDULED, so we are the one who must enqueue it.
-    if !core::push_local_if_current(task) {
+    if !context::push_local_if_current(task) {
         task.header().shared.push_remote(task, current & MAIN != 0);
     }
 }
