@@ -33,12 +33,14 @@
 //! ```
 //!
 //! Read it in this order: `task.rs` (one allocation per task, its states),
-//! `waker.rs` (what a waker is), `core.rs` (the run loop, parking,
-//! shutdown), then the additions around it: [`schedule`](Builder::seed)
-//! (seeded order), `diagnostics.rs` ([`Diagnostic`]), `blocking.rs`
-//! ([`spawn_blocking`]) and the [`time`](crate::time) module. The guide
-//! chapter is [`crate::guide::ch04_executor`]; the loom models of every
-//! cross-thread interleaving are in `tests/loom_executor.rs`.
+//! `waker.rs` (what a waker is), `core.rs` (the run loop), `inbox.rs`
+//! (wakes from other threads, and parking), then the additions around it:
+//! `context.rs` (which executor runs on this thread), `shutdown.rs`,
+//! `schedule.rs` ([seeded order](Builder::seed)), `diagnostics.rs`
+//! ([`Diagnostic`]), `blocking.rs` ([`spawn_blocking`]) and the
+//! [`time`](crate::time) module. The guide chapter is
+//! [`crate::guide::ch04_executor`]; the loom models of every cross-thread
+//! interleaving are in `tests/loom_executor.rs`.
 //!
 //! Left out compared with tokio: more than one thread, I/O (there is no
 //! reactor: only timers and wakers), cooperative budgeting inside tasks,
