@@ -609,3 +609,43 @@ fn last_waker_dropped_on_another_thread_is_a_deadlock_not_a_hang() {
         "{text}"
     );
 }
+
+#[test]
+fn the_watchdog_reports_a_stall_with_the_waiting_tasks() {
+    // The helper thread wakes the task only after the watchdog reported the
+    // stall, so the test needs no timing assumption.
+    let (stalled_tx, stalled_rx) = std::sync::mpsc::channel::<()>();
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let log = reports.clone();
+    let ex = Executor::builder()
+        .watchdog(Duration::from_millis(2))
+        .on_diagnostic(move |d| {
+            if let Diagnostic::Stalled { waiting } = d {
+                log.borrow_mut().push(waiting.join(", "));
+                let _ = stalled_tx.send(());
+            }
+        })
+        .build();
+    let waiter = ex.spawn_named("waiting-for-helper", async move {
+        let mut rx = Some(stalled_rx);
+        let mut helper = None;
+        poll_fn(|cx| match rx.take() {
+            Some(rx) => {
+                let waker = cx.waker().clone();
+                helper = Some(std::thread::spawn(move || {
+                    rx.recv().unwrap();
+                    waker.wake();
+                }));
+                Poll::Pending
+            }
+            None => Poll::Ready(()),
+        })
+        .await;
+        helper.unwrap().join().unwrap();
+        "done"
+    });
+    assert_eq!(ex.block_on(waiter).unwrap(), "done");
+    let reports = reports.borrow();
+    assert!(!reports.is_empty());
+    assert!(reports[0].contains("'waiting-for-helper'"), "{reports:?}");
+}
