@@ -12,6 +12,7 @@
 //! | `two_clones_awaited_from_two_threads` | the second waiter overwriting the first (one waker slot), a waiter woken twice or never, a clone seeing another value |
 //! | `reactions_run_once_in_order_while_resolved_elsewhere` | a reaction run twice or never, or out of registration order, when the resolve comes from another thread |
 //! | `last_handle_drop_races_reject` | an unhandled rejection reported twice or never when the last handle is dropped while another thread rejects. It caught a first version that kept "rejected" and "no handles left" in two atomics and relied on `SeqCst` between them (which loom models as the weaker `AcqRel`); both facts now live in one atomic word |
+//! | `reactions_on_two_threads_keep_registration_order` | the turnstile's lock-free pass of the turn racing a reaction that parks: the parked reaction never woken (a hang), or run before the earlier one. Verified: with the fast pass ignoring PARKED, loom reports the deadlock |
 //! | `handle_clone_and_drop_race_the_fast_settle` | the packed reference count off by one: the value freed twice, or never (counted by the value's `Drop`) |
 //!
 //! Loom runs every model thread on one OS thread and explores their
@@ -195,5 +196,34 @@ fn handle_clone_and_drop_race_the_fast_settle() {
         // Every handle and the resolver are gone: the state, with the one
         // value inside, must have been freed exactly once.
         assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn reactions_on_two_threads_keep_registration_order() {
+    loom::model(|| {
+        let p = P::resolved(1);
+        let log = Arc::new(loom::sync::Mutex::new(Vec::new()));
+        let registered = Arc::new(AtomicUsize::new(0));
+        let first = {
+            let (p, log, registered) = (p.clone(), log.clone(), registered.clone());
+            thread::spawn(move || {
+                Executor::new().block_on(async move {
+                    let d = p.then(move |v| log.lock().unwrap().push(("first", v)));
+                    registered.store(1, Ordering::SeqCst); // ticket 0 is taken
+                    d.await
+                })
+            })
+        };
+        // Take ticket 1 only after ticket 0 was taken.
+        while registered.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        let l = log.clone();
+        let second = Executor::new()
+            .block_on(async move { p.then(move |v| l.lock().unwrap().push(("second", v))).await });
+        assert_eq!(first.join().unwrap(), Ok(()));
+        assert_eq!(second, Ok(()));
+        assert_eq!(*log.lock().unwrap(), [("first", 1), ("second", 1)]);
     });
 }

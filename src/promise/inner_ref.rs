@@ -15,6 +15,7 @@
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::panic::Location;
 use std::ptr::NonNull;
@@ -66,10 +67,10 @@ impl<T, E> InnerRef<T, E> {
             turn: AtomicU32::new(0),
             handles: AtomicUsize::new(1),
             outcome: UnsafeCell::new(None),
-            slow: Mutex::new(Slow {
+            slow: ManuallyDrop::new(Mutex::new(Slow {
                 waiters: Waiters::Empty,
                 rare: None,
-            }),
+            })),
             created_at: at,
             describe: describe::<E>,
         });
