@@ -99,7 +99,7 @@ pub(crate) struct Inner<T, E> {
     pub(super) observed: AtomicBool,
     pub(super) next_ticket: AtomicU32,
     pub(super) turn: AtomicU32,
-    pub(super) handles: AtomicUsize,
+    pub(super) handles: AtomicU32,
     pub(super) outcome: UnsafeCell<Option<Result<T, E>>>,
     /// Dropped only if SLOW was ever set (see `Drop for Inner`).
     pub(super) slow: ManuallyDrop<Mutex<Slow<T, E>>>,
@@ -298,14 +298,14 @@ impl<T, E> Inner<T, E> {
 
     /// Registers `waker` unless settled; returns whether settled.
     #[inline]
-    pub(crate) fn poll_settled(&self, key: &mut Option<usize>, waker: &Waker) -> bool {
+    pub(crate) fn poll_settled(&self, key: &mut Option<u32>, waker: &Waker) -> bool {
         !self.is_pending() || self.register_waiter(key, waker)
     }
 
     /// The rest of `poll_settled`, out of line (the settled case, the
     /// common one, is a single load).
     #[cold]
-    fn register_waiter(&self, key: &mut Option<usize>, waker: &Waker) -> bool {
+    fn register_waiter(&self, key: &mut Option<u32>, waker: &Waker) -> bool {
         let mut slow = self.slow.lock();
         // Set SLOW first: if `settle` has not settled yet, it will see the
         // flag and take the lock (after us). If it has, we see it settled.
@@ -318,7 +318,7 @@ impl<T, E> Inner<T, E> {
     }
 
     /// A waiter goes away before the promise settled: free its slot.
-    pub(crate) fn forget_waiter(&self, key: usize) {
+    pub(crate) fn forget_waiter(&self, key: u32) {
         let mut slow = self.slow.lock();
         if self.is_pending() {
             slow.waiters.remove(key);
@@ -335,9 +335,14 @@ impl<T, E> Inner<T, E> {
     }
 
     pub(crate) fn handle_cloned(&self) {
+        // Once observed, the count is never looked at again (see
+        // `handle_dropped`): skip it. (So it cannot overflow in practice:
+        // 4 billion live, unobserved handles would not fit in memory.)
         // Relaxed: a new handle is made from an existing one, which keeps
         // the count above zero meanwhile (as in `Arc::clone`).
-        self.handles.fetch_add(1, Ordering::Relaxed);
+        if !self.observed.load(Ordering::Relaxed) {
+            self.handles.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     #[inline]

@@ -65,7 +65,7 @@ impl<T, E> InnerRef<T, E> {
             observed: AtomicBool::new(false),
             next_ticket: AtomicU32::new(0),
             turn: AtomicU32::new(0),
-            handles: AtomicUsize::new(1),
+            handles: AtomicU32::new(1),
             outcome: UnsafeCell::new(None),
             slow: ManuallyDrop::new(Mutex::new(Slow {
                 waiters: Waiters::Empty,

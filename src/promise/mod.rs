@@ -298,7 +298,7 @@ impl<T: Clone, E: Clone> IntoFuture for &Promise<T, E> {
 pub struct PromiseFuture<T, E = PromiseError> {
     promise: Promise<T, E>,
     /// Our waker slot while the promise is pending.
-    waiter: Option<usize>,
+    waiter: Option<u32>,
 }
 
 impl<T: Clone, E: Clone> Future for PromiseFuture<T, E> {

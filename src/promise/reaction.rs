@@ -75,7 +75,7 @@ struct Reaction<T, E, F> {
     inner: InnerRef<T, E>,
     ticket: u32,
     /// Our waker slot among the promise's waiters.
-    waiter: Option<usize>,
+    waiter: Option<u32>,
     f: Option<F>,
     turn_passed: bool,
 }

@@ -20,7 +20,7 @@ pub(crate) enum Waiters {
 
 impl Waiters {
     /// Stores `waker` in the slot `key` names, or in a new slot.
-    pub(crate) fn register(&mut self, key: &mut Option<usize>, waker: &Waker) {
+    pub(crate) fn register(&mut self, key: &mut Option<u32>, waker: &Waker) {
         match (&mut *self, *key) {
             // Re-poll of the single waiter: keep the waker if it is the same.
             (Waiters::One(old), Some(_)) => {
@@ -29,7 +29,7 @@ impl Waiters {
                 }
             }
             // Re-poll with a slot in the vector.
-            (Waiters::Many(slots), Some(k)) => match &mut slots[k] {
+            (Waiters::Many(slots), Some(k)) => match &mut slots[k as usize] {
                 Some(old) if old.will_wake(waker) => {}
                 slot => *slot = Some(waker.clone()),
             },
@@ -49,16 +49,16 @@ impl Waiters {
             // Any later waiter.
             (Waiters::Many(slots), None) => {
                 slots.push(Some(waker.clone()));
-                *key = Some(slots.len() - 1);
+                *key = Some(slots.len() as u32 - 1);
             }
         }
     }
 
-    pub(crate) fn remove(&mut self, key: usize) {
+    pub(crate) fn remove(&mut self, key: u32) {
         match self {
             Waiters::One(_) => *self = Waiters::Empty,
             Waiters::Many(slots) => {
-                slots[key] = None;
+                slots[key as usize] = None;
                 // Trailing free slots are dropped so the vector cannot grow
                 // without bound when waiters come and go.
                 while let Some(None) = slots.last() {
