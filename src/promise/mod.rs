@@ -33,6 +33,11 @@
 //! | `Promise.all / allSettled / any / race` | [`Promise::all`], [`Promise::all_settled`], [`Promise::any`], [`Promise::race`] |
 //! | `await p` | `p.await` (works on any executor, even `futures::executor::block_on`) |
 //!
+//! `.await` goes through `IntoFuture`: a `Promise` is a one-pointer handle,
+//! and each `.await` makes a small [`PromiseFuture`] (which holds the
+//! waker slot). Where a `Future` value is needed, for `join` or `select`,
+//! call `promise.into_future()`.
+//!
 //! # Errors: your type, plus the crate's faults
 //!
 //! `E` is your error type, but some rejections come from the crate: a
@@ -62,7 +67,15 @@
 //!
 //! Left out compared with futures' `Shared` or tokio's `watch`/`oneshot`:
 //! no cancellation (dropping every handle does not stop the producer), no
-//! "take the value out without cloning", no blocking `wait`.
+//! "take the value out without cloning", no blocking `wait`, no
+//! `try_recv`-style polling other than [`Promise::peek`]. Reactions need
+//! this crate's executor (futures' `Shared` needs none, because it runs
+//! nothing: it only wakes whoever polls it).
+//!
+//! Cost: one allocation per promise. Resolving a promise nobody waits for
+//! yet and then awaiting it is two atomic read-modify-writes in all (one
+//! to settle and drop the resolver's reference, one to drop the last
+//! handle); a `then` is one more allocation (its task) on the executor.
 //!
 //! Guide: [`crate::guide::ch02_promises`] and [`crate::guide::ch06_errors`].
 //! Loom models of the shared state: `tests/loom_promise.rs`; the A+ suite:
@@ -70,11 +83,17 @@
 
 // How it works
 // ------------
-// `Promise` is a counted reference to `Inner` (see inner.rs for the state machine and its
-// diagram) plus the number of the waker slot this handle uses while it is
-// awaited. Continuations (then.rs) are built on one primitive, a reaction
+// `Promise` is a counted reference (inner_ref.rs) to `Inner`, the shared
+// state (inner.rs has the state machine and its diagram; waiters.rs the
+// wakers; turnstile.rs the registration order; adoption.rs the cycle
+// check). Continuations (then.rs) are built on one primitive, a reaction
 // (reaction.rs): a task that waits for the promise to settle, then for its
-// turn, then runs a closure. Combinators (combinators.rs) are reactions too.
+// turn, then runs a closure. Combinators (combinators.rs) are reactions
+// too. Everything else here is the handle: creation, inspection, `.await`.
+//
+// Rejected alternative: `impl Future for Promise`. Every handle would then
+// carry a waker slot (three words instead of one), and moving that bigger
+// handle around showed up in the benchmark.
 
 mod adoption;
 mod combinators;
