@@ -450,3 +450,62 @@ fn an_unsettled_long_chain_drops_without_overflow() {
         Err(PromiseError::Broken)
     );
 }
+
+// ---- the waiter slots ----
+
+#[derive(Default)]
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn wakes(w: &std::sync::Arc<CountingWaker>) -> usize {
+    w.0.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn poll_with(
+    fut: &mut async_primer::promise::PromiseFuture<u8>,
+    w: &std::sync::Arc<CountingWaker>,
+) -> std::task::Poll<Result<u8, PromiseError>> {
+    use std::future::Future;
+    let waker = std::task::Waker::from(w.clone());
+    std::pin::Pin::new(fut).poll(&mut std::task::Context::from_waker(&waker))
+}
+
+#[test]
+fn each_waiter_is_woken_once_and_a_dropped_one_not_at_all() {
+    let (p, r) = P::<u8>::with_resolvers();
+    let ws: Vec<_> = (0..4)
+        .map(|_| std::sync::Arc::new(CountingWaker::default()))
+        .collect();
+    let mut futs: Vec<_> = (0..4).map(|_| p.clone().into_future()).collect();
+    for (f, w) in futs.iter_mut().zip(&ws) {
+        assert!(poll_with(f, w).is_pending());
+    }
+    // Polling again with the same waker does not add a second slot.
+    assert!(poll_with(&mut futs[0], &ws[0]).is_pending());
+    drop(futs.remove(2)); // gives its slot up
+    r.resolve(9);
+    assert_eq!(ws.iter().map(wakes).collect::<Vec<_>>(), [1, 1, 0, 1]);
+    for (f, w) in futs.iter_mut().zip([&ws[0], &ws[1], &ws[3]]) {
+        assert_eq!(poll_with(f, w), std::task::Poll::Ready(Ok(9)));
+    }
+}
+
+#[test]
+fn a_re_poll_with_another_waker_replaces_the_first() {
+    let (p, r) = P::<u8>::with_resolvers();
+    let (first, second) = (
+        std::sync::Arc::new(CountingWaker::default()),
+        std::sync::Arc::new(CountingWaker::default()),
+    );
+    let mut fut = p.into_future();
+    assert!(poll_with(&mut fut, &first).is_pending());
+    assert!(poll_with(&mut fut, &second).is_pending());
+    r.resolve(1);
+    assert_eq!((wakes(&first), wakes(&second)), (0, 1));
+    assert_eq!(poll_with(&mut fut, &second), std::task::Poll::Ready(Ok(1)));
+}
