@@ -45,6 +45,12 @@ pub(crate) fn push_local_if_current(task: TaskRef) -> bool {
     .unwrap_or(false)
 }
 
+/// True on the thread where `task`'s executor is running right now.
+#[inline]
+pub(crate) fn is_running_executor_of(task: TaskRef) -> bool {
+    with_current(|core| Arc::ptr_eq(&core.shared, &task.header().shared)).unwrap_or(false)
+}
+
 /// Describes `task` with the running executor's name table if it is the
 /// task's executor, else by number only.
 pub(crate) fn describe(task: TaskRef) -> String {

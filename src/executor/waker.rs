@@ -102,12 +102,18 @@ fn is_last_waker_of_waiting_task(state: usize) -> bool {
     state & (SCHEDULED | COMPLETE) == 0 && refs(state) == internal + 1
 }
 
-/// The rare path: the last waker of a waiting task goes away. A parked
-/// executor is nudged so that it re-runs its deadlock check instead of
-/// sleeping forever. `shared` is cloned while our reference still keeps
-/// the task (and so `shared`) alive.
+/// The rare path: the last waker of a waiting task goes away. On another
+/// thread, the executor may be parked: it is nudged so that it re-runs its
+/// deadlock check instead of sleeping forever. (`shared` is cloned while our
+/// reference still keeps the task, and so `shared`, alive.) On the
+/// executor's own thread while it runs, nothing is parked and the run loop
+/// checks before it parks, so no nudge is needed (this is the common case:
+/// a losing `Sleep` in a `timeout` drops its waker).
 #[cold]
 fn drop_last_waker(task: TaskRef) {
+    if context::is_running_executor_of(task) {
+        return task.release(REF_ONE);
+    }
     let shared = task.header().shared.clone();
     task.release(REF_ONE);
     shared.nudge();
