@@ -6,7 +6,9 @@
 // `Enter` guard lives (`block_on`, `run_until_stalled`, shutdown), and is
 // null otherwise. The guard also installs the executor's timer driver for
 // the `time` module, and puts back whatever was there before when dropped,
-// even during a panic.
+// even during a panic. Rejected alternative: passing an executor handle to
+// every `spawn` and `sleep` (explicit, but every async fn would need it as
+// a parameter; tokio offers both, and so does this crate: `Executor::spawn`).
 
 use super::core::Core;
 use super::task::{MAIN, TaskRef};

@@ -34,6 +34,10 @@
 // executor's reference; inbox entries own one (the executor may be gone by
 // the time a remote thread pushes).
 //
+// Rejected alternative: polling every unfinished task on every turn (no
+// wakers needed at all, but each turn costs O(all tasks) even when one
+// task has work, and the thread could never sleep).
+//
 // Around this file: context.rs (the thread-local "current executor"),
 // inbox.rs (remote wakes and parking), shutdown.rs (Drop), diagnostics.rs
 // (reached through the `diagnostics::*` calls below), schedule.rs (the

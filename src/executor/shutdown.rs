@@ -9,7 +9,9 @@
 // How it works: each task is marked COMPLETE *before* its future is dropped,
 // so wakes from inside destructors are no-ops. A destructor may also spawn
 // a new task, so the task list is emptied in batches until it stays empty.
-// Loom model: `executor_dropped_while_waking`.
+// Loom model: `executor_dropped_while_waking`. Rejected alternative:
+// leaving unfinished tasks alive until their last waker goes; their futures
+// could then be dropped on another thread, which `!Send` futures forbid.
 
 use super::core::Core;
 use super::task::{COMPLETE, REF_ONE};
