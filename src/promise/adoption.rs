@@ -30,7 +30,9 @@ impl<T, E> Inner<T, E> {
     pub(crate) fn follow(this: &InnerRef<T, E>, target: &InnerRef<T, E>) -> bool {
         {
             let mut slow = this.slow.lock();
-            // SLOW: `settle` must take the lock to drop the edge.
+            // SLOW: `settle` must take the lock to drop the edge. Relaxed:
+            // only our caller, the one resolver, can settle this promise,
+            // so no settle runs meanwhile; the lock publishes the edge.
             this.word.fetch_or(SLOW, Ordering::Relaxed);
             slow.rare().following = Some(target.clone());
         }
