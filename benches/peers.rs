@@ -157,6 +157,9 @@ struct Row {
     implementation: &'static str,
     median: f64,
     ratio: f64,
+    /// Quartiles of the per-round ratio to the best peer's sample of the
+    /// same round (printed only): how far one run's ratio can be trusted.
+    spread: Option<(f64, f64)>,
 }
 
 struct Bench {
@@ -185,19 +188,25 @@ impl Bench {
             eprint!(".");
         }
         eprintln!();
+        let rounds = samples.clone(); // in round order, for the paired ratios
         let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
-        let best_peer = contenders
+        let (best, best_peer) = contenders
             .iter()
             .zip(&medians)
-            .filter(|(c, _)| !c.ours)
-            .map(|(_, m)| *m)
-            .fold(f64::INFINITY, f64::min);
-        for (contender, median) in contenders.iter().zip(medians) {
+            .enumerate()
+            .filter(|(_, (c, _))| !c.ours)
+            .map(|(i, (_, m))| (i, *m))
+            .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+        for ((contender, median), own) in contenders.iter().zip(medians).zip(&rounds) {
+            let mut paired: Vec<f64> = own.iter().zip(&rounds[best]).map(|(o, p)| o / p).collect();
+            paired.sort_by(f64::total_cmp);
+            let quartile = |q: usize| paired[(paired.len() - 1) * q / 4];
             self.rows.push(Row {
                 workload: workload.to_string(),
                 implementation: contender.name,
                 median,
                 ratio: median / best_peer,
+                spread: Some((quartile(1), quartile(3))),
             });
         }
     }
@@ -209,13 +218,17 @@ impl Bench {
     fn print_and_save(&self) {
         println!();
         println!(
-            "{:<28} {:<32} {:>18} {:>20}",
+            "{:<28} {:<32} {:>18} {:>20}  paired ratio q1..q3",
             "workload", "implementation", "median_ns_per_op", "ratio_to_best_peer"
         );
         let mut csv = String::from("workload,implementation,median_ns_per_op,ratio_to_best_peer\n");
         for row in &self.rows {
+            let spread = match row.spread {
+                Some((q1, q3)) => format!("{q1:.3}..{q3:.3}"),
+                None => String::new(),
+            };
             println!(
-                "{:<28} {:<32} {:>18.2} {:>20.3}",
+                "{:<28} {:<32} {:>18.2} {:>20.3}  {spread}",
                 row.workload, row.implementation, row.median, row.ratio
             );
             csv.push_str(&format!(
@@ -1144,6 +1157,7 @@ fn memory(b: &mut Bench) {
                 implementation: f.name,
                 median: value,
                 ratio: value / best,
+                spread: None,
             });
         }
     }
