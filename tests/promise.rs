@@ -509,3 +509,18 @@ fn a_re_poll_with_another_waker_replaces_the_first() {
     assert_eq!((wakes(&first), wakes(&second)), (0, 1));
     assert_eq!(poll_with(&mut fut, &second), std::task::Poll::Ready(Ok(1)));
 }
+
+#[test]
+fn debug_shows_the_state_and_where_the_promise_was_made() {
+    let line = line!() + 1;
+    let (p, r) = P::<u8>::with_resolvers();
+    let shown = format!("{p:?}");
+    assert!(shown.contains("Pending"), "{shown}");
+    assert!(
+        shown.contains(&format!("tests/promise.rs:{line}:")),
+        "{shown}"
+    );
+    assert!(format!("{r:?}").starts_with("Resolver { state: Pending"));
+    r.resolve(1);
+    assert!(format!("{p:?}").contains("Fulfilled"));
+}

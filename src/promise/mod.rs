@@ -357,7 +357,7 @@ impl<T, E> Debug for Promise<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Promise")
             .field("state", &self.inner.state())
-            .field("created_at", &self.inner.created_at)
+            .field("created_at", &format_args!("{}", self.inner.created_at))
             .finish()
     }
 }

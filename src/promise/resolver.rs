@@ -170,7 +170,7 @@ impl<T, E> fmt::Debug for Resolver<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resolver")
             .field("state", &self.inner.state())
-            .field("created_at", &self.inner.created_at)
+            .field("created_at", &format_args!("{}", self.inner.created_at))
             .finish()
     }
 }
