@@ -94,8 +94,26 @@ static HOOK: RwLock<Option<UnhandledRejectionHook>> = RwLock::new(None);
 
 /// Replaces the process-wide unhandled-rejection hook (all threads).
 ///
+/// A rejected promise whose last handle is dropped, when nothing ever
+/// looked at it (no `.await`, no continuation or combinator, no `peek`),
+/// is reported once, like Node's `unhandledRejection`. Without a hook the
+/// report is a warning on stderr naming the error and where the promise
+/// was created:
+///
+/// ```text
+/// warning: unhandled promise rejection: Rejected("disk full") (promise created at src/main.rs:7:13)
+/// ```
+///
+/// A handler attached before the last drop means no report: the rejection
+/// travels on to the derived promise, which is reported instead if *it* is
+/// dropped unhandled. A broken promise ([`PromiseError::Broken`]: its
+/// resolver was dropped) is never reported: it means nobody is left to
+/// settle it, not that something failed.
+///
 /// The hook runs on the thread that drops the last handle (or settles the
 /// promise after that), possibly inside a `Drop`: it must not panic.
+///
+/// [`PromiseError::Broken`]: super::PromiseError::Broken
 ///
 /// ```
 /// use async_primer::promise::set_unhandled_rejection_hook;
