@@ -38,6 +38,19 @@
 //! waker slot). Where a `Future` value is needed, for `join` or `select`,
 //! call `promise.into_future()`.
 //!
+//! # Combinators
+//!
+//! | combinator | fulfils with | rejects with | of no promises |
+//! |---|---|---|---|
+//! | [`Promise::all`] | every value, in input order | the first rejection | `Ok(vec![])` |
+//! | [`Promise::all_settled`] | every outcome, in input order | never (only faults) | `Ok(vec![])` |
+//! | [`Promise::any`] | the first value | every error, in input order ([`AggregateError`]) | `Err` with no errors |
+//! | [`Promise::race`] | the first value... | ...or the first error, whichever settles first | `Err(`[`PromiseError::EmptyRace`]`)` |
+//!
+//! Every input gets a reaction, so none of them is reported as an
+//! unhandled rejection; inputs that lose keep running (promises cannot be
+//! cancelled) and their outcomes are ignored.
+//!
 //! # Errors: your type, plus the crate's faults
 //!
 //! `E` is your error type, but some rejections come from the crate: a
