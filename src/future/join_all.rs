@@ -62,6 +62,7 @@ use super::wake_list::WakeList;
 /// let f = join_all(vec![ready(1), ready(2)]);
 /// assert_eq!(futures::executor::block_on(f), vec![1, 2]);
 /// ```
+#[track_caller]
 pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
 where
     I: IntoIterator,

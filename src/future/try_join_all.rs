@@ -55,6 +55,7 @@ use super::wake_list::WakeList;
 /// let f = try_join_all(Vec::<std::future::Ready<Result<u8, ()>>>::new());
 /// assert_eq!(futures::executor::block_on(f), Ok(vec![]));
 /// ```
+#[track_caller]
 pub fn try_join_all<I, T, E>(futures: I) -> TryJoinAll<I::Item>
 where
     I: IntoIterator,
