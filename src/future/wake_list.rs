@@ -156,7 +156,9 @@ impl WakeList {
         let mut index = self.shared.head.swap(EMPTY, Ordering::Acquire);
         while index != EMPTY {
             let i = index as usize;
-            let node = &self.shared.nodes[i];
+            // SAFETY: only indices of our own nodes are ever pushed (the
+            // unchecked access skips a bounds check on the hot path).
+            let node = unsafe { self.shared.nodes.get_unchecked(i) };
             // Read `next` first: once `queued` is false the node may be
             // pushed again, overwriting `next`.
             index = node.next.load(Ordering::Relaxed);
