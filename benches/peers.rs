@@ -309,8 +309,35 @@ fn per_op(ops: usize, work: impl FnOnce()) -> f64 {
         (Some(a), Some(b)) if !wall => b - a,
         _ => start.elapsed().as_nanos(),
     };
+    // Untimed: one large allocation makes glibc tidy up (consolidate) the
+    // small blocks this sample just freed, *now*, instead of inside the
+    // next sample, which belongs to another implementation. Without it, the
+    // interleaving charged one implementation for the previous one's
+    // garbage: after futures' join_all frees 1,000,000 small blocks, the
+    // next large allocation (ours) paid 7 to 9 ns per future for it.
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(200_000)));
     ns as f64 / ops as f64
 }
+
+/// Keeps glibc from handing freed memory back to the kernel between
+/// samples (`mallopt(M_TRIM_THRESHOLD, 1 GiB)`), so that no sample pays for
+/// page faults caused by what an earlier sample freed. Applies to every
+/// implementation alike; see README.md ("How the numbers are taken").
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    const M_TRIM_THRESHOLD: i32 = -1;
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    // SAFETY: mallopt only changes an allocator tunable; it is called once,
+    // before any benchmark thread exists.
+    unsafe {
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
 
 /// This thread's CPU time in nanoseconds (Linux), read with
 /// `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`; declared here rather than
@@ -1167,6 +1194,7 @@ fn memory(b: &mut Bench) {
 }
 
 fn main() {
+    keep_freed_memory();
     let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0")
         || std::env::args().any(|a| a == "--quick");
     // Words that are not flags pick workloads by name (for profiling one):
