@@ -192,6 +192,8 @@ impl Core {
 
     #[inline]
     fn main_woken(&self, main: TaskRef) -> bool {
+        // Relaxed: only a hint to stop the turn early; `take_main_wake`
+        // does the AcqRel step that orders the wake before the poll.
         main.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
     }
 

@@ -243,6 +243,8 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 /// The tasks that are still waiting, described.
 fn waiting(core: &Core) -> Vec<String> {
     let tasks = core.tasks.borrow();
+    // Acquire, like every COMPLETE check: pairs with the AcqRel that set
+    // it when the task finished (on this thread, so it is cheap anyway).
     let pending = tasks
         .iter()
         .filter(|t| t.header().state.load(Ordering::Acquire) & COMPLETE == 0);

@@ -110,6 +110,8 @@ impl<T> Future for JoinHandle<T> {
             panic!("JoinHandle polled after it already returned the task's result");
         }
         let header = self.task.header();
+        // Acquire: pairs with the release half of the AcqRel that set COMPLETE after the
+        // output was written, so the output is visible here.
         if header.state.load(Ordering::Acquire) & COMPLETE != 0 {
             let mut output: Option<Result<T, JoinError>> = None;
             // SAFETY: the task was spawned with output type T, we are on the
