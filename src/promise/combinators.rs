@@ -89,13 +89,11 @@ where
     pub fn all(promises: impl IntoIterator<Item = Promise<T, E>>) -> Promise<Vec<T>, E> {
         let promises: Vec<_> = promises.into_iter().collect();
         let (all, resolver) = Promise::pending_at(Location::caller());
-        let gather = Gather::new(promises.len(), resolver);
         if promises.is_empty() {
-            let r = gather.borrow_mut().resolver.take();
-            if let Some(r) = r {
-                r.resolve(Vec::new())
-            }
+            resolver.resolve(Vec::new());
+            return all;
         }
+        let gather = Gather::new(promises.len(), resolver);
         for (i, p) in promises.iter().enumerate() {
             let gather = gather.clone();
             p.react("Promise::all", move |outcome| {
@@ -138,13 +136,11 @@ where
     ) -> Promise<Vec<Result<T, E>>, E> {
         let promises: Vec<_> = promises.into_iter().collect();
         let (all, resolver) = Promise::pending_at(Location::caller());
-        let gather = Gather::new(promises.len(), resolver);
         if promises.is_empty() {
-            let r = gather.borrow_mut().resolver.take();
-            if let Some(r) = r {
-                r.resolve(Vec::new())
-            }
+            resolver.resolve(Vec::new());
+            return all;
         }
+        let gather = Gather::new(promises.len(), resolver);
         for (i, p) in promises.iter().enumerate() {
             let gather = gather.clone();
             p.react("Promise::all_settled", move |outcome| {
@@ -172,13 +168,11 @@ where
         let promises: Vec<_> = promises.into_iter().collect();
         let (any, resolver): (_, Resolver<T, AggregateError<E>>) =
             Promise::pending_at(Location::caller());
-        let gather = Gather::new(promises.len(), resolver);
         if promises.is_empty() {
-            let r = gather.borrow_mut().resolver.take();
-            if let Some(r) = r {
-                r.reject(AggregateError { errors: Vec::new() })
-            }
+            resolver.reject(AggregateError { errors: Vec::new() });
+            return any;
         }
+        let gather = Gather::new(promises.len(), resolver);
         for (i, p) in promises.iter().enumerate() {
             let gather = gather.clone();
             p.react("Promise::any", move |outcome| {
