@@ -54,7 +54,7 @@ pub mod promise;
 pub mod time;
 
 // The free functions a one-line program reaches for, at the crate root.
-pub use executor::{block_on, spawn, spawn_blocking, yield_now};
+pub use executor::{block_on, queue_microtask, spawn, spawn_blocking, yield_now};
 
 // The code blocks in README.md run as doc tests too, so the "taste" there
 // cannot drift from the real API.

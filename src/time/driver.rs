@@ -121,6 +121,12 @@ impl Driver {
         }
     }
 
+    /// Time on this clock since the driver was made (virtual or real).
+    pub(crate) fn elapsed(&self) -> Duration {
+        let start = self.virtual_base.unwrap_or(self.epoch);
+        self.now().saturating_duration_since(start)
+    }
+
     /// How many timers are armed (registered, not yet fired, not dropped).
     #[inline]
     /// Nanoseconds from the epoch to `t`: 0 for an instant before the epoch
