@@ -144,6 +144,17 @@ fn ours<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     }
 }
 
+/// This crate's executor built with `no_diagnostics()`: the run loop with
+/// no observer at all. Beside `ours` it shows what the observer seam and
+/// the default diagnostics observer cost.
+fn ours_bare<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
+    Contender {
+        name: "async-primer no observer",
+        ours: true,
+        run: Box::new(run),
+    }
+}
+
 fn peer<'a>(name: &'static str, run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     Contender {
         name,
@@ -420,11 +431,21 @@ fn tokio_spawn_run<F: Future<Output = ()> + 'static>(
 
 /// async-primer: the same with our `Executor`; `run_until_stalled` polls
 /// until no task is ready, which here means every task has finished.
-fn ours_spawn_run<F: Future<Output = ()> + 'static>(
+fn ours_spawn_run<F: Future<Output = ()> + 'static>(n: usize, make: impl FnMut(usize) -> F) -> f64 {
+    ours_spawn_run_on(Executor::new(), n, make)
+}
+
+/// The same on an executor with no observer (`ours_bare`).
+fn bare_spawn_run<F: Future<Output = ()> + 'static>(n: usize, make: impl FnMut(usize) -> F) -> f64 {
+    let ex = Executor::builder().no_diagnostics().build();
+    ours_spawn_run_on(ex, n, make)
+}
+
+fn ours_spawn_run_on<F: Future<Output = ()> + 'static>(
+    ex: Executor,
     n: usize,
     mut make: impl FnMut(usize) -> F,
 ) -> f64 {
-    let ex = Executor::new();
     let ns = per_op(n, || {
         for i in 0..n {
             drop(ex.spawn(make(i)));
@@ -481,6 +502,7 @@ fn spawn_many(b: &mut Bench) {
         "spawn_many",
         vec![
             ours(move || ours_spawn_run(n, |_| async {})),
+            ours_bare(move || bare_spawn_run(n, |_| async {})),
             peer("tokio LocalSet", move || tokio_spawn_run(n, |_| async {})),
             peer("futures LocalPool", move || pool_spawn_run(n, |_| async {})),
             peer("async-executor LocalExecutor", move || {
@@ -512,6 +534,7 @@ fn yield_many(b: &mut Bench) {
         "yield_many",
         vec![
             ours(move || per_yield(ours_spawn_run(TASKS, |_| our_task()))),
+            ours_bare(move || per_yield(bare_spawn_run(TASKS, |_| our_task()))),
             peer("tokio LocalSet", move || {
                 per_yield(tokio_spawn_run(TASKS, |_| task()))
             }),
@@ -618,6 +641,7 @@ fn ping_pong(b: &mut Bench) {
         "ping_pong",
         vec![
             ours(move || per_trip(ours_spawn_run(2 * PAIRS, our_pairs()))),
+            ours_bare(move || per_trip(bare_spawn_run(2 * PAIRS, our_pairs()))),
             peer("tokio LocalSet", move || {
                 per_trip(tokio_spawn_run(2 * PAIRS, tokio_pairs()))
             }),
@@ -734,6 +758,20 @@ fn block_on_ready(b: &mut Bench) {
                     per_op(n, || {
                         for i in 0..n {
                             black_box(ex.block_on(async { black_box(i) }));
+                        }
+                    })
+                }),
+            },
+            // What the free `block_on`'s kept executor (its `// Speed:`
+            // section) saves: a fresh executor for every call.
+            Contender {
+                name: "async-primer Executor::new per call",
+                ours: true,
+                run: Box::new(move || {
+                    let n = n / 10;
+                    per_op(n, || {
+                        for i in 0..n {
+                            black_box(Executor::new().block_on(async { black_box(i) }));
                         }
                     })
                 }),

@@ -294,10 +294,7 @@ unsafe fn cancel<F: Future>(task: TaskRef) -> Ran {
 /// Drops the future, then stores the result for the JoinHandle, or drops
 /// it (a value) or hands it back for reporting (a panic) when detached.
 fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Ran {
-    // The future's destructor is user code: it may panic, and it may drop
-    // this task's own JoinHandle, so the stage is `Consumed` while it runs.
-    let old = replace_stage::<F>(task, Stage::Consumed);
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+    drop_future_in_place::<F>(task);
     let ending = match &result {
         Ok(_) => Ending::Returned,
         Err(error) if error.is_aborted() => Ending::Aborted,
@@ -332,6 +329,26 @@ fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Ran
             Ran::Finished(ending)
         }
     }
+}
+
+/// Drops the running future where it stands, then marks the stage
+/// `Consumed`. In place, not moved out first: the future is pinned, and an
+/// `async` block may hold pointers into itself (Miri reports moving it out
+/// as a use-after-free). Its destructor is user code: a panic there is
+/// contained, and it may drop this task's own JoinHandle, which does not
+/// touch the stage before COMPLETE is set.
+fn drop_future_in_place<F: Future>(task: TaskRef) {
+    with_stage::<F, _>(task, |stage| {
+        let stage: *mut Stage<F> = stage;
+        // SAFETY: the stage holds `Running(future)`, dropped exactly once
+        // here; a panic in its destructor still drops the rest of it.
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+            std::ptr::drop_in_place(stage)
+        }));
+        // SAFETY: the old value was dropped above, so it is overwritten
+        // without dropping it again.
+        unsafe { std::ptr::write(stage, Stage::Consumed) };
+    });
 }
 
 unsafe fn take_output<F: Future>(task: TaskRef, out: *mut ()) {
