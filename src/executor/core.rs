@@ -83,7 +83,7 @@ pub(crate) struct Core {
     pub(crate) diag: Diagnostics,
     /// Names of named tasks, by task id: a side table, so that unnamed
     /// tasks (most of them) pay nothing for the feature.
-    names: RefCell<HashMap<u32, String>>,
+    pub(super) names: RefCell<HashMap<u32, String>>,
     next_id: Cell<u32>,
     /// A spare buffer to swap with the inbox, so draining does not allocate.
     spare: RefCell<Vec<TaskRef>>,

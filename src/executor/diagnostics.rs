@@ -204,6 +204,7 @@ pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
 /// Seam: around every poll; times it when the watchdog is on.
 #[inline]
 pub(crate) fn timed<R>(core: &Core, task: TaskRef, poll: impl FnOnce() -> R) -> R {
+    let _polling = super::current::Polling::enter(task); // for `current_task()`
     let Some(limit) = core.diag.watchdog else {
         return poll();
     };

@@ -52,6 +52,7 @@ mod blocking;
 mod builder;
 mod context;
 mod core;
+mod current;
 mod diagnostics;
 mod inbox;
 mod join;
@@ -64,6 +65,7 @@ mod waker;
 mod yield_now;
 
 pub use builder::Builder;
+pub use current::{TaskInfo, current_task};
 pub use diagnostics::Diagnostic;
 pub use join::{JoinError, JoinHandle};
 pub use runtime::Executor;
