@@ -26,7 +26,7 @@
 //!
 //! let answer = async_primer::block_on(async {
 //!     let (tx, rx) = async_primer::channel::oneshot();
-//!     async_primer::spawn(async move {
+//!     let _task = async_primer::spawn(async move {
 //!         let _ = tx.send(42);
 //!     });
 //!     rx.await.unwrap()

@@ -36,7 +36,8 @@
 //! `waker.rs` (what a waker is), `core.rs` (the run loop), `inbox.rs`
 //! (wakes from other threads, and parking), then the additions around it:
 //! `context.rs` (which executor runs on this thread), `shutdown.rs`,
-//! `schedule.rs` ([seeded order](Builder::seed)), `diagnostics.rs`
+//! `schedule.rs` ([seeded order](Builder::seed)), `current.rs`
+//! ([`current_task`], for log lines), `diagnostics.rs`
 //! ([`Diagnostic`]), `blocking.rs` ([`spawn_blocking`]) and the
 //! [`time`](crate::time) module. The guide chapter is
 //! [`crate::guide::ch04_executor`]; the loom models of every cross-thread
