@@ -222,11 +222,7 @@ fn promisify_wakes_the_latest_waker_once() {
         .take()
         .expect("the op kept its callback");
     cb(Ok(3));
-    assert_eq!(
-        first.woken(),
-        0,
-        "the old waker is not used"
-    );
+    assert_eq!(first.woken(), 0, "the old waker is not used");
     assert_eq!(second.woken(), 1, "the new one, once");
     assert_eq!(poll_with(&mut fut, &waker_b), Poll::Ready(Ok(3)));
 }

@@ -167,7 +167,10 @@ macro_rules! race_send_with_poll {
 
 #[test]
 fn buggy_oneshot_loses_a_wake_up() {
-    let (ready, woken) = (StdArc::new(AtomicUsize::new(0)), StdArc::new(AtomicUsize::new(0)));
+    let (ready, woken) = (
+        StdArc::new(AtomicUsize::new(0)),
+        StdArc::new(AtomicUsize::new(0)),
+    );
     let found = catch_unwind(AssertUnwindSafe(|| {
         race_send_with_poll!(buggy, ready, woken)
     }));
@@ -177,12 +180,18 @@ fn buggy_oneshot_loses_a_wake_up() {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or_default();
-    assert!(message.contains("lost wake-up"), "loom failed for another reason: {message}");
+    assert!(
+        message.contains("lost wake-up"),
+        "loom failed for another reason: {message}"
+    );
 }
 
 #[test]
 fn fixed_oneshot_never_loses_a_wake_up() {
-    let (ready, woken) = (StdArc::new(AtomicUsize::new(0)), StdArc::new(AtomicUsize::new(0)));
+    let (ready, woken) = (
+        StdArc::new(AtomicUsize::new(0)),
+        StdArc::new(AtomicUsize::new(0)),
+    );
     race_send_with_poll!(fixed, ready, woken);
     let (ready, woken) = (ready.load(SeqCst), woken.load(SeqCst));
     // Both outcomes were explored, and every Pending one was woken once.

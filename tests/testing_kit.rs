@@ -24,8 +24,11 @@ use std::time::Duration;
 /// delay, timed by a thread that wakes the stored waker.
 struct Delay {
     duration: Duration,
-    shared: Option<Arc<Mutex<(bool, Option<Waker>)>>>,
+    shared: Option<Arc<Mutex<Timer>>>,
 }
+
+/// (done, the waker to wake when done)
+type Timer = (bool, Option<Waker>);
 
 impl Delay {
     fn new(duration: Duration) -> Delay {
@@ -122,7 +125,10 @@ fn counts_every_operation_from_any_thread() {
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
     assert_eq!(counts.clones(), 4);
-    assert_eq!((counts.wakes(), counts.wakes_by_ref(), counts.woken()), (2, 2, 4));
+    assert_eq!(
+        (counts.wakes(), counts.wakes_by_ref(), counts.woken()),
+        (2, 2, 4)
+    );
     assert_eq!((counts.drops(), counts.alive()), (4, 1));
     assert_eq!(WakeCounts::of(&waker).unwrap().woken(), 4);
     assert!(WakeCounts::of(Waker::noop()).is_none());
@@ -164,7 +170,10 @@ fn macro_messages_say_what_came_back_and_the_wakes() {
     let mut four = std::future::ready(4);
     let text = panic_text(|| assert_ready_eq!(four, &waker, 5));
     assert!(text.contains("Ready(4), expected Ready(5)"), "{text}");
-    assert!(text.contains("its waker was woken 1 time (0 by value, 1 by reference)"), "{text}");
+    assert!(
+        text.contains("its waker was woken 1 time (0 by value, 1 by reference)"),
+        "{text}"
+    );
 
     // A waker that is not a counting waker: said so, not guessed.
     let mut never = std::future::pending::<()>();
@@ -243,14 +252,28 @@ fn the_same_seed_gives_the_same_transcript() {
         a.assert_same(&b);
         assert_eq!(a.lines().len(), 5);
         let last = a.lines().last().unwrap();
-        assert_eq!(last.to_string(), "[30ms] block_on's future: all done at 30ms");
+        assert_eq!(
+            last.to_string(),
+            "[30ms] block_on's future: all done at 30ms"
+        );
         // Timers fire in deadline order whatever the seed.
-        let slept: Vec<_> = a.texts().into_iter().filter(|t| t.contains("slept")).collect();
+        let slept: Vec<_> = a
+            .texts()
+            .into_iter()
+            .filter(|t| t.contains("slept"))
+            .collect();
         assert_eq!(
             slept,
-            ["worker 1 slept 10ms", "worker 2 slept 20ms", "worker 0 slept 30ms"]
+            [
+                "worker 1 slept 10ms",
+                "worker 2 slept 20ms",
+                "worker 0 slept 30ms"
+            ]
         );
-        assert!(a.to_string().contains("'reporter' (task #4): reporting at 0ns"));
+        assert!(
+            a.to_string()
+                .contains("'reporter' (task #4): reporting at 0ns")
+        );
     }
 }
 
@@ -271,8 +294,14 @@ fn diff_shows_the_first_differing_line() {
     assert_eq!(d.right().unwrap().elapsed(), Duration::ZERO);
     let text = panic_text(|| a.assert_same(&b));
     assert!(text.contains("first difference at line 2"), "{text}");
-    assert!(text.contains("left:  [1s] block_on's future: two"), "{text}");
-    assert!(text.contains("right: [0s] block_on's future: two"), "{text}");
+    assert!(
+        text.contains("left:  [1s] block_on's future: two"),
+        "{text}"
+    );
+    assert!(
+        text.contains("right: [0s] block_on's future: two"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -308,7 +337,10 @@ fn current_task_and_elapsed() {
         .build();
     ex.block_on(async {
         let me = current_task().unwrap();
-        assert_eq!((me.id(), me.name(), me.to_string()), (0, None, "block_on's future".into()));
+        assert_eq!(
+            (me.id(), me.name(), me.to_string()),
+            (0, None, "block_on's future".into())
+        );
         let h = spawn(async { current_task().unwrap().to_string() });
         let id = h.await.unwrap();
         assert!(id.starts_with("task #"), "{id}");
@@ -362,7 +394,10 @@ fn find_failing_seed_finds_an_order_dependent_program() {
     assert!(failure.panic().is_none());
     assert_eq!(failure.difference().unwrap().line(), 1);
     let report = failure.to_string();
-    assert!(report.starts_with(&format!("seed {} changes", failure.seed())), "{report}");
+    assert!(
+        report.starts_with(&format!("seed {} changes", failure.seed())),
+        "{report}"
+    );
     assert!(report.contains("read None"), "{report}");
     // The seed replays the failure.
     assert_eq!(run_recorded(failure.seed(), racy), *failure.transcript());
@@ -392,6 +427,9 @@ fn find_failing_seed_reports_a_panicking_seed() {
     let failure = find_failing_seed(0..SEEDS, sometimes).expect("some seed runs b first");
     assert!(failure.panic().unwrap().contains("b ran before a"));
     assert_eq!(failure.transcript().texts(), ["checked"]);
-    assert!(failure.difference().is_none(), "it said the same before panicking");
+    assert!(
+        failure.difference().is_none(),
+        "it said the same before panicking"
+    );
     assert!(failure.to_string().contains("panicked"));
 }

@@ -129,7 +129,11 @@ fn poll_for_macro<F: Future + Unpin>(
         Some(waker) => (poll_with(fut, waker), WakeCounts::of(waker), "its waker"),
         None => {
             let (waker, counts) = counting_waker();
-            (poll_with(fut, &waker), Some(counts), "the waker of that poll")
+            (
+                poll_with(fut, &waker),
+                Some(counts),
+                "the waker of that poll",
+            )
         }
     }
 }
@@ -159,7 +163,11 @@ where
 
 #[doc(hidden)]
 #[track_caller]
-pub fn __assert_ready<F: Future + Unpin>(fut: &mut F, waker: Option<&Waker>, what: &str) -> F::Output {
+pub fn __assert_ready<F: Future + Unpin>(
+    fut: &mut F,
+    waker: Option<&Waker>,
+    what: &str,
+) -> F::Output {
     let (polled, counts, whose) = poll_for_macro(fut, waker);
     match polled {
         Poll::Ready(output) => output,

@@ -132,7 +132,9 @@ fn record_or_print(task: String, text: String) {
 pub fn run_recorded<P: AsyncFnOnce()>(seed: u64, program: P) -> Transcript {
     let (transcript, panic) = record(seed, program);
     if let Some(payload) = panic {
-        eprintln!("run_recorded: the program panicked (seed {seed}); its transcript so far:\n{transcript}");
+        eprintln!(
+            "run_recorded: the program panicked (seed {seed}); its transcript so far:\n{transcript}"
+        );
         resume_unwind(payload);
     }
     transcript

@@ -57,7 +57,12 @@ pub fn find_failing_seed<P: AsyncFn()>(
 ) -> Option<SeedFailure> {
     let (expected, panic) = record(0, &program);
     if let Some(payload) = panic {
-        return Some(SeedFailure::new(0, expected.clone(), expected, Some(payload)));
+        return Some(SeedFailure::new(
+            0,
+            expected.clone(),
+            expected,
+            Some(payload),
+        ));
     }
     for seed in seeds.into_iter().filter(|&seed| seed != 0) {
         let (transcript, panic) = record(seed, &program);

@@ -16,7 +16,10 @@ pub fn check<Delay: DelayFuture>() {
     let (waker, counts) = counting_waker();
     let mut delay = Delay::new(Duration::from_millis(20));
     assert_pending!(delay, &waker);
-    assert!(counts.alive() >= 2, "Pending without keeping the waker: {counts}");
+    assert!(
+        counts.alive() >= 2,
+        "Pending without keeping the waker: {counts}"
+    );
     wait_until_woken(&counts);
     assert_ready!(delay, &waker);
     assert_eq!(counts.woken(), 1, "woken exactly once: {counts}");

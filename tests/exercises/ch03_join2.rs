@@ -26,7 +26,11 @@ pub fn check<J: Join2>() {
     assert_pending!(joined, &waker);
     assert_eq!(b_polls.get(), 1, "b is polled even while a waits");
     tx_a.send(1).unwrap();
-    assert_eq!(counts.woken(), 1, "a's wake-up reaches join2's waker: {counts}");
+    assert_eq!(
+        counts.woken(),
+        1,
+        "a's wake-up reaches join2's waker: {counts}"
+    );
     assert_ready_eq!(joined, &waker, (Ok(1), "b"));
     assert_eq!(b_polls.get(), 1, "a finished future is not polled again");
 
@@ -46,10 +50,7 @@ mod reference {
     pub struct Answer;
 
     impl super::Join2 for Answer {
-        fn join2<A: Future, B: Future>(
-            a: A,
-            b: B,
-        ) -> impl Future<Output = (A::Output, B::Output)> {
+        fn join2<A: Future, B: Future>(a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> {
             async move {
                 let (mut a, mut b) = (pin!(a), pin!(b));
                 let (mut out_a, mut out_b) = (None, None);
@@ -82,10 +83,7 @@ mod empty {
     pub struct Answer;
 
     impl super::Join2 for Answer {
-        fn join2<A: Future, B: Future>(
-            a: A,
-            b: B,
-        ) -> impl Future<Output = (A::Output, B::Output)> {
+        fn join2<A: Future, B: Future>(a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> {
             async move { (a.await, b.await) }
         }
     }

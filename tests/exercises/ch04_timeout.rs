@@ -12,7 +12,8 @@ pub struct TimedOut;
 
 /// What the exercise asks for (a trait only so the test can take any answer).
 pub trait Timeout {
-    fn timeout<F: Future>(d: Duration, fut: F) -> impl Future<Output = Result<F::Output, TimedOut>>;
+    fn timeout<F: Future>(d: Duration, fut: F)
+    -> impl Future<Output = Result<F::Output, TimedOut>>;
 }
 
 /// The skeleton test from the guide, over any `timeout`.

@@ -47,7 +47,11 @@ pub fn check<L: Latch>() {
             .map(|l| format!("{:?} {}", l.elapsed(), l.text()))
             .collect();
         lines.sort();
-        assert_eq!(lines, ["3s open", "3s waiter 0 done", "3s waiter 1 done"], "seed {seed}:\n{t}");
+        assert_eq!(
+            lines,
+            ["3s open", "3s waiter 0 done", "3s waiter 1 done"],
+            "seed {seed}:\n{t}"
+        );
     }
 }
 

@@ -27,7 +27,11 @@ pub fn check<R: Retry>() {
             let n = tries.get();
             async move {
                 say!("try {n}");
-                if n < 3 { Err(format!("failure {n}")) } else { Ok(n) }
+                if n < 3 {
+                    Err(format!("failure {n}"))
+                } else {
+                    Ok(n)
+                }
             }
         };
         say!("{:?}", R::retry(5, Duration::from_millis(100), flaky).await);

@@ -44,7 +44,12 @@ pub fn check<P: PairReceiver>() {
         });
         let mut pairs = P::new(rx);
         loop {
-            match select(pin!(pairs.recv_pair()), pin!(sleep(Duration::from_millis(100)))).await {
+            match select(
+                pin!(pairs.recv_pair()),
+                pin!(sleep(Duration::from_millis(100))),
+            )
+            .await
+            {
                 Either::Left((Some(pair), _)) => say!("pair {pair:?}"),
                 Either::Left((None, _)) => break,
                 Either::Right(_) => {} // a tick: the recv_pair future is dropped
