@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -25,7 +26,7 @@
 //!
 //! let answer = async_primer::block_on(async {
 //!     let (tx, rx) = async_primer::channel::oneshot();
-//!     async_primer::spawn(async move {
+//!     let _task = async_primer::spawn(async move {
 //!         let _ = tx.send(42);
 //!     });
 //!     rx.await.unwrap()
@@ -51,6 +52,7 @@ pub mod future;
 pub mod guide;
 pub mod prelude;
 pub mod promise;
+pub mod testing;
 pub mod time;
 
 // The free functions a one-line program reaches for, at the crate root.

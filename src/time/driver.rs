@@ -111,6 +111,16 @@ impl Driver {
         }
     }
 
+    /// How long this clock has run since the driver (the executor) was
+    /// built: the virtual offset, or real time since `epoch`.
+    #[inline]
+    pub(crate) fn elapsed(&self) -> Duration {
+        match self.virtual_base {
+            Some(_) => self.offset.get(),
+            None => self.epoch.elapsed(),
+        }
+    }
+
     /// Under virtual time, moves the clock forward to `to` (never back).
     pub(crate) fn advance_to(&self, to: Instant) {
         if let Some(base) = self.virtual_base {
@@ -119,12 +129,6 @@ impl Driver {
                 self.offset.set(offset);
             }
         }
-    }
-
-    /// Time on this clock since the driver was made (virtual or real).
-    pub(crate) fn elapsed(&self) -> Duration {
-        let start = self.virtual_base.unwrap_or(self.epoch);
-        self.now().saturating_duration_since(start)
     }
 
     /// How many timers are armed (registered, not yet fired, not dropped).
