@@ -180,6 +180,11 @@ fn describe_waiting(w: &Waiting<'_>) -> String {
 }
 
 impl Observer for Diagnostics {
+    /// Every poll only when the watchdog times them.
+    fn wants_every_event(&self) -> bool {
+        self.watchdog.is_some()
+    }
+
     fn poll_started(&self, _task: &TaskDesc<'_>) {
         if self.watchdog.is_some() {
             self.poll_start.set(Some(Instant::now()));

@@ -109,6 +109,14 @@ pub(crate) enum Advice {
 
 /// The seam. Every method has an empty default.
 pub(crate) trait Observer {
+    /// True to be told of every poll, wake, spawn, ending, timer and clock
+    /// move (a trace). False (the default) to hear only the notable events:
+    /// a poll that lost its waker, a panic, and parking; the run loop then
+    /// skips the rest, which keeps the hot path as fast as with no
+    /// observer.
+    fn wants_every_event(&self) -> bool {
+        false
+    }
     /// A task was spawned (block_on's future counts as task 0).
     fn spawned(&self, _task: &TaskDesc<'_>) {}
     /// A poll is about to start.

@@ -69,9 +69,9 @@ use std::time::Instant;
 /// again, so a busy set of tasks cannot starve remote wakes or timers.
 const BUDGET: usize = 128;
 
-/// What the task list keeps about each live task.
+/// What the task list keeps about each live task (names live in a side
+/// table: most tasks have none, and a small slot keeps spawn cheap).
 pub(crate) struct Spawned {
-    name: Option<String>,
     at: &'static Location<'static>,
     parent: Option<u32>,
 }
@@ -83,6 +83,8 @@ pub(crate) struct RunLoop {
     microtasks: RefCell<VecDeque<Box<dyn FnOnce()>>>,
     /// Every live task; each entry owns the executor's reference.
     tasks: RefCell<TaskList<TaskRef, Spawned>>,
+    /// Names of named tasks, by id.
+    names: RefCell<HashMap<u32, String>>,
     driver: Rc<Driver>,
     /// `spawn_blocking` jobs submitted and not yet delivered: while one
     /// runs, a task may still be woken from its thread.
@@ -90,6 +92,9 @@ pub(crate) struct RunLoop {
     /// The threads that run those jobs (blocking.rs).
     pool: Pool,
     observer: Option<Box<dyn Observer>>,
+    /// The observer wants every event, not only the notable ones (a lost
+    /// waker, a panic, parking): see `Observer::wants_every_event`.
+    every_event: bool,
     /// The header whose reference count counts block_on's wakers.
     block_on: Cell<TaskRef>,
     /// Where the running `block_on` was called.
@@ -116,7 +121,9 @@ impl RunLoop {
             ready: RefCell::new(ReadyQueue::new(seed)),
             microtasks: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(TaskList::new()),
+            names: RefCell::new(HashMap::new()),
             driver: Rc::new(Driver::new(virtual_time)),
+            every_event: observer.as_ref().is_some_and(|o| o.wants_every_event()),
             observer,
             block_on_at: Cell::new(Location::caller()),
             current: Cell::new(None),
@@ -141,12 +148,12 @@ impl RunLoop {
         self.next_id.set(id.wrapping_add(1).max(1));
         let task = TaskRef::new(future, self.inbox.clone(), id);
         let parent = self.current.get().map(|t| t.header().id);
-        let index = self
-            .tasks
-            .borrow_mut()
-            .insert(task, Spawned { name, at, parent });
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id, name);
+        }
+        let index = self.tasks.borrow_mut().insert(task, Spawned { at, parent });
         task.header().index.set(index as u32);
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.chatty() {
             self.with_info(task, |info| observer.spawned(info));
         }
         self.ready.borrow_mut().push(task);
@@ -175,18 +182,18 @@ impl RunLoop {
         let waker = waker::borrowed_block_on(header);
         let mut cx = Context::from_waker(&waker);
         let me = self.block_on_info();
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.chatty() {
             observer.spawned(&me);
         }
         loop {
             let before = self.ready.borrow().len();
-            if let Some(observer) = &self.observer {
+            if let Some(observer) = self.chatty() {
                 observer.poll_started(&me);
             }
             self.current.set(Some(header));
             let polled = future.as_mut().poll(&mut cx);
             self.current.set(None);
-            if let Some(observer) = &self.observer {
+            if let Some(observer) = self.chatty() {
                 let end = match polled {
                     Poll::Ready(_) => PollEnd::Finished,
                     Poll::Pending => pending_end(header),
@@ -293,8 +300,9 @@ impl RunLoop {
         } else {
             let waker = waker::borrowed(task);
             let mut cx = Context::from_waker(&waker);
-            let before = self.ready.borrow().len();
-            if let Some(observer) = &self.observer {
+            let mut before = 0;
+            if let Some(observer) = self.chatty() {
+                before = self.ready.borrow().len();
                 self.with_info(task, |info| observer.poll_started(info));
             }
             self.current.set(Some(task));
@@ -306,8 +314,14 @@ impl RunLoop {
                     Ran::Pending => pending_end(task),
                     Ran::Finished(_) => PollEnd::Finished,
                 };
-                self.with_info(task, |info| observer.poll_ended(info, end));
-                self.report_wakes_by(before, task);
+                // A lost waker is always worth telling; the rest only to
+                // an observer that wants every event.
+                if self.every_event || end == lost() {
+                    self.with_info(task, |info| observer.poll_ended(info, end));
+                }
+                if self.every_event {
+                    self.report_wakes_by(before, task);
+                }
             }
             ran
         };
@@ -327,7 +341,9 @@ impl RunLoop {
             .join_waker
             .with_mut(|w| unsafe { (*w).take() });
         if let Some(observer) = &self.observer {
-            self.with_info(task, |info| observer.finished(info, &ending));
+            if self.every_event || matches!(ending, Ending::Panicked { .. }) {
+                self.with_info(task, |info| observer.finished(info, &ending));
+            }
         }
         // AcqRel: a late waker on another thread must see COMPLETE; the
         // JoinHandle's Acquire load pairs with it to see the output.
@@ -352,11 +368,24 @@ impl RunLoop {
     fn remove(&self, task: TaskRef) {
         let index = task.header().index.get() as usize;
         self.tasks.borrow_mut().remove(index);
+        let mut names = self.names.borrow_mut();
+        if !names.is_empty() {
+            names.remove(&task.header().id);
+        }
+        drop(names);
         task.release(REF_ONE);
     }
 
     /// Runs queued microtasks in FIFO order, including the ones they queue.
+    #[inline]
     fn run_microtasks(&self) {
+        if self.microtasks.borrow().is_empty() {
+            return;
+        }
+        self.drain_microtasks();
+    }
+
+    fn drain_microtasks(&self) {
         let mut ran = 0;
         let before = self.ready.borrow().len();
         loop {
@@ -371,7 +400,7 @@ impl RunLoop {
             }
         }
         if ran > 0 {
-            if let Some(observer) = &self.observer {
+            if let Some(observer) = self.chatty() {
                 observer.microtasks_ran(ran);
             }
             self.report_wakes(before, WakeSource::Microtask);
@@ -382,7 +411,7 @@ impl RunLoop {
         let before = self.ready.borrow().len();
         let fired = self.driver.fire_due();
         if fired > 0 {
-            if let Some(observer) = &self.observer {
+            if let Some(observer) = self.chatty() {
                 observer.timers_fired(fired);
             }
             self.report_wakes(before, WakeSource::Timer);
@@ -401,7 +430,7 @@ impl RunLoop {
             if jobs == 0 && !self.inbox.has_mail() {
                 if let Some(deadline) = self.driver.next_deadline() {
                     self.driver.advance_to(deadline);
-                    if let Some(observer) = &self.observer {
+                    if let Some(observer) = self.chatty() {
                         observer.clock_moved(self.driver.elapsed());
                     }
                     self.fire_timers();
@@ -451,6 +480,7 @@ impl RunLoop {
     /// outside the executor; then says whether a wake is in flight.
     fn visit_waiting(&self, block_on: Option<TaskRef>, visit: &mut dyn FnMut(Waiting<'_>)) -> bool {
         let tasks = self.tasks.borrow();
+        let names = self.names.borrow();
         // Acquire on every load below: pairs with the AcqRel of a waker's
         // drop or wake on another thread, so a count of zero means those
         // are done, and their wakes are visible in the inbox.
@@ -486,7 +516,7 @@ impl RunLoop {
             visit(w);
         }
         for (task, spawned) in tasks.iter().filter(|(t, _)| live(t)) {
-            let w = waiting(task, self.info_of(task, spawned), &inside);
+            let w = waiting(task, info_of(task, spawned, &names), &inside);
             in_flight |= w.scheduled;
             visit(w);
         }
@@ -499,7 +529,7 @@ impl RunLoop {
     /// Tells the observer which tasks were pushed since the ready queue
     /// was `before` long, and by whom.
     fn report_wakes(&self, before: usize, by: WakeSource) {
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.chatty() {
             for task in self.ready.borrow().pushed_since(before) {
                 observer.woken(task.header().id, by);
             }
@@ -508,7 +538,7 @@ impl RunLoop {
 
     /// The same after `poller`'s poll: it woke itself or another task.
     fn report_wakes_by(&self, before: usize, poller: TaskRef) {
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.chatty() {
             for task in self.ready.borrow().pushed_since(before) {
                 let by = match task == poller {
                     true => WakeSource::Itself,
@@ -541,13 +571,20 @@ impl RunLoop {
         self.block_on.get()
     }
 
+    /// The observer, if it wants every event (polls, wakes, spawns).
+    #[inline]
+    fn chatty(&self) -> Option<&dyn Observer> {
+        self.observer.as_deref().filter(|_| self.every_event)
+    }
+
     /// Calls `f` with what the task list knows about `task` (the list
     /// stays borrowed meanwhile: observers must not spawn).
     fn with_info<R>(&self, task: TaskRef, f: impl FnOnce(&TaskDesc<'_>) -> R) -> R {
         let tasks = self.tasks.borrow();
+        let names = self.names.borrow();
         let index = task.header().index.get() as usize;
         match tasks.get(index).filter(|(t, _)| *t == task) {
-            Some((_, spawned)) => f(&self.info_of(task, spawned)),
+            Some((_, spawned)) => f(&info_of(task, spawned, &names)),
             None => f(&self.block_on_info()),
         }
     }
@@ -558,15 +595,6 @@ impl RunLoop {
             name: None,
             spawned_at: self.block_on_at.get(),
             parent: None,
-        }
-    }
-
-    fn info_of<'a>(&self, task: TaskRef, spawned: &'a Spawned) -> TaskDesc<'a> {
-        TaskDesc {
-            id: task.header().id,
-            name: spawned.name.as_deref(),
-            spawned_at: spawned.at,
-            parent: spawned.parent,
         }
     }
 }
@@ -694,6 +722,19 @@ struct Enter {
 impl Drop for Enter {
     fn drop(&mut self) {
         let _ = CURRENT.try_with(|c| c.set(self.previous));
+    }
+}
+
+fn info_of<'a>(task: TaskRef, spawned: &Spawned, names: &'a HashMap<u32, String>) -> TaskDesc<'a> {
+    let id = task.header().id;
+    TaskDesc {
+        id,
+        name: match names.is_empty() {
+            true => None,
+            false => names.get(&id).map(String::as_str),
+        },
+        spawned_at: spawned.at,
+        parent: spawned.parent,
     }
 }
 
