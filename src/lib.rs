@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -49,6 +50,7 @@ pub mod channel;
 pub mod executor;
 pub mod future;
 pub mod guide;
+pub mod locks;
 pub mod prelude;
 pub mod promise;
 pub mod time;
