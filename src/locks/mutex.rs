@@ -145,7 +145,7 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.permits
             .try_take(1)
-            .then_some(MutexGuard { mutex: self })
+            .then(|| MutexGuard { mutex: self })
     }
 
     /// The data, without locking: `&mut self` proves nobody else can lock.

@@ -195,7 +195,7 @@ impl Semaphore {
     /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
     /// ```
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
-        self.permits.try_take(n).then_some(SemaphorePermit {
+        self.permits.try_take(n).then(|| SemaphorePermit {
             semaphore: self,
             n,
         })
@@ -248,7 +248,7 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 1);
     /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Option<OwnedSemaphorePermit> {
-        self.permits.try_take(1).then_some(OwnedSemaphorePermit {
+        self.permits.try_take(1).then(|| OwnedSemaphorePermit {
             semaphore: self,
             n: 1,
         })
