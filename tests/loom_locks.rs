@@ -6,38 +6,23 @@
 //! Run: `RUSTFLAGS="--cfg async_primer_loom" LOOM_MAX_PREEMPTIONS=2
 //! cargo test --release --test loom_locks`.
 //!
-//! Which bug each model would catch (and, marked "seeded", the bug that
-//! was put in on purpose and made that model fail; see notes/locks.md):
-//! * `notify_one_racing_notified`: a `notify_one` lost between the waiter
-//!   looking for the permit and joining the line. Seeded: `notify_one` not
-//!   storing the permit when nobody waits -> fails.
-//! * `notify_waiters_racing_first_poll`: a `Notified` created before
-//!   `notify_waiters` that misses it because its first poll came after.
-//! * `chosen_notified_dropped_racing_notify_one`: a `notify_one` lost when
-//!   the waiter it chose is dropped before running. Seeded: no
-//!   pass-on in `Notified::drop` -> fails.
-//! * `mutex_unlock_racing_lock`: a lost wake-up between a `lock` that
-//!   found the mutex held and the unlock (fast path vs. joining the line),
-//!   and a data race on the guarded value (loom checks the `UnsafeCell`).
-//!   Seeded: joining the line with a blind `fetch_or(QUEUED)` (the count
-//!   is not re-checked) -> fails.
-//! * `mutex_cancel_while_handed_over`: the lock lost or stuck when the
-//!   waiter it is handed to is cancelled at that moment. Seeded: a served
-//!   ticket that is dropped not giving its permit back -> fails.
-//! * `mutex_two_tasks_increment`: two threads, each `lock().await` and
-//!   increment: both increments land, the mutex ends free.
-//! * `semaphore_cancel_racing_release`: permits lost or duplicated when an
-//!   `acquire_many` is cancelled while a release serves it. Seeded: the
-//!   fast release as a split load + store (not one compare-and-swap) ->
-//!   fails (the QUEUED flag is overwritten, a waiter sleeps).
-//! * `semaphore_release_racing_acquire`: a lost wake-up between a release
-//!   and an acquire joining the line; the count ends where it started.
-//! * `semaphore_many_and_one_from_two_threads`: FIFO serving of unequal
-//!   wishes from two threads; the count ends where it started.
-//! * `barrier_two_threads`: exactly one leader, both released.
-//! * `barrier_cancel_racing_arrival`: an arrival taken back (dropped wait)
-//!   racing the arrival that would complete the round. Seeded: the drop not
-//!   taking the arrival back -> fails.
+//! Which bug each model would catch. Each bug marked "seeded" was put into
+//! the code on purpose, the models run, and the ones named failed (then
+//! the bug was reverted; see notes/locks.md):
+//!
+//! | model | the bug it catches |
+//! |---|---|
+//! | `notify_one_racing_notified` | a `notify_one` lost between the waiter looking for the permit and joining the line. Seeded: `notify_one` not storing the permit when nobody waits (removed wake) -> fails |
+//! | `notify_waiters_racing_first_poll` | a `Notified` created before `notify_waiters` missing it because its first poll came after |
+//! | `chosen_notified_dropped_racing_notify_one` | a `notify_one` lost when the waiter it chose is dropped before running. Seeded: no pass-on in `Notified::drop` -> fails |
+//! | `mutex_unlock_racing_lock` | a lost wake-up between a `lock` that found the mutex held and the unlock; the holder's write not visible to the next holder. Seeded: joining the line with a blind `fetch_or(QUEUED)` (removed re-check of the count) -> fails; the fast release as a load + store (split RMW) -> fails |
+//! | `mutex_cancel_while_handed_over` | the lock lost or stuck when the waiter it is handed to is cancelled at that moment. Seeded: a served ticket that is dropped not giving its permit back -> fails |
+//! | `mutex_two_tasks_increment` | two threads each `lock().await` and increment: lost wake-ups (loom reports both threads parked) and data races on the guarded value. Seeded: removed re-check -> deadlock; split RMW -> fails; `try_take` with Relaxed instead of Acquire -> "Causality violation: concurrent write accesses to UnsafeCell" |
+//! | `semaphore_cancel_racing_release` | permits lost or duplicated when an `acquire_many` is cancelled while a release serves it. Seeded: a served ticket not giving its permits back -> fails (1 permit where 2 are due) |
+//! | `semaphore_release_racing_acquire` | a lost wake-up between a release and an acquire joining the line; the count ends where it started. Seeded: split RMW -> fails |
+//! | `semaphore_many_and_one_from_two_threads` | unequal wishes from two threads; polls and wakes counted, the count ends where it started. Seeded: split RMW -> fails |
+//! | `barrier_two_threads` | exactly one leader, the other waited once and was woken once. Seeded: the last arrival not waking the line (removed wake) -> fails |
+//! | `barrier_cancel_racing_arrival` | an arrival taken back (dropped wait) racing the arrival that completes the round. Seeded: the drop not taking the arrival back -> fails; removed wake -> fails |
 //!
 //! Each model asserts counts: wakes per waker, permits left, values
 //! written, leaders.
