@@ -45,7 +45,8 @@ use futures::task::LocalSpawnExt;
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
 
-#[path = "peers/locks.rs"] mod locks;
+#[path = "peers/locks.rs"]
+mod locks;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.

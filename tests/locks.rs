@@ -68,8 +68,7 @@ fn mutex_serves_waiters_in_arrival_order() {
         for t in tasks {
             t.await.unwrap();
         }
-        let order = m.lock().await.clone();
-        order
+        m.lock().await.clone()
     });
     assert_eq!(order, [0, 1, 2, 3, 4]);
 }
@@ -112,7 +111,10 @@ fn try_lock_does_not_jump_the_line() {
     assert!(poll(&mut waiting, &w).is_pending());
     drop(held); // handed to `waiting`, not freed
     assert_eq!(wakes(&count), 1);
-    assert!(m.try_lock().is_none(), "try_lock took a lock handed to a waiter");
+    assert!(
+        m.try_lock().is_none(),
+        "try_lock took a lock handed to a waiter"
+    );
     let g = match poll(&mut waiting, &w) {
         Poll::Ready(g) => g,
         Poll::Pending => panic!("the hand-over was lost"),
@@ -293,9 +295,10 @@ fn semaphore_bounds_concurrency_on_the_executor() {
                 spawn(async move {
                     let _p = sem.acquire_many(1 + i % 2).await;
                     running.borrow_mut().0 += 1 + i % 2;
-                    let mut r = running.borrow_mut();
-                    r.1 = r.1.max(r.0);
-                    drop(r);
+                    {
+                        let mut r = running.borrow_mut();
+                        r.1 = r.1.max(r.0);
+                    }
                     yield_now().await;
                     running.borrow_mut().0 -= 1 + i % 2;
                 })
@@ -305,8 +308,7 @@ fn semaphore_bounds_concurrency_on_the_executor() {
             t.await.unwrap();
         }
         assert_eq!(sem.available_permits(), 3);
-        let peak = running.borrow().1;
-        peak
+        running.borrow().1
     });
     assert!(peak <= 3, "{peak} permits in use at once");
 }
@@ -344,7 +346,7 @@ fn add_permits_overflow_panics() {
 #[should_panic(expected = "can never be free")]
 fn acquiring_more_than_can_exist_panics() {
     let sem = Semaphore::new(0);
-    let _ = sem.acquire_many(usize::MAX);
+    drop(sem.acquire_many(usize::MAX));
 }
 
 #[test]
@@ -408,7 +410,10 @@ fn notify_waiters_reaches_futures_created_before_it_only() {
     assert_eq!(wakes(&ca), 1);
     assert!(poll(&mut polled, &wa).is_ready());
     assert!(poll(&mut unpolled, Waker::noop()).is_ready());
-    assert!(poll(&mut later, Waker::noop()).is_pending(), "nothing stored");
+    assert!(
+        poll(&mut later, Waker::noop()).is_pending(),
+        "nothing stored"
+    );
 }
 
 #[test]
@@ -474,10 +479,7 @@ fn barrier_releases_all_with_one_leader_per_round() {
                         log.borrow_mut().push((round, i));
                         leaders += b.wait().await.is_leader() as usize;
                         // Nobody gets here before everybody logged this round.
-                        assert_eq!(
-                            log.borrow().iter().filter(|(r, _)| *r == round).count(),
-                            N
-                        );
+                        assert_eq!(log.borrow().iter().filter(|(r, _)| *r == round).count(), N);
                     }
                     leaders
                 })
@@ -500,7 +502,10 @@ fn a_dropped_barrier_wait_takes_its_arrival_back() {
     assert!(poll(&mut early, Waker::noop()).is_pending());
     drop(early);
     let mut one = b.wait();
-    assert!(poll(&mut one, &w).is_pending(), "the dropped one still counted");
+    assert!(
+        poll(&mut one, &w).is_pending(),
+        "the dropped one still counted"
+    );
     let mut two = b.wait();
     let Poll::Ready(r) = poll(&mut two, Waker::noop()) else {
         panic!("the second arrival completes the round")

@@ -102,7 +102,10 @@ fn check_semaphore(initial: usize, ops: Vec<Op>) {
     // Marks `keys` served in the model (each gets one wake).
     let mark = |waiting: &mut Vec<Waiting<_>>, keys: Vec<usize>| {
         for key in keys {
-            let w = waiting.iter_mut().find(|w| w.key == key).expect("served one exists");
+            let w = waiting
+                .iter_mut()
+                .find(|w| w.key == key)
+                .expect("served one exists");
             w.model = Model::Served;
             w.expected_wakes += 1;
         }
@@ -187,7 +190,12 @@ fn check_semaphore(initial: usize, ops: Vec<Op>) {
         // After every step: the count and every wake match the model.
         assert_eq!(sem.available_permits(), spec.free, "free permits");
         for w in &waiting {
-            assert_eq!(w.wakes.0.load(SeqCst), w.expected_wakes, "wakes of {}", w.key);
+            assert_eq!(
+                w.wakes.0.load(SeqCst),
+                w.expected_wakes,
+                "wakes of {}",
+                w.key
+            );
         }
     }
     // Drop everything: every permit comes home, none is made up.
@@ -195,6 +203,9 @@ fn check_semaphore(initial: usize, ops: Vec<Op>) {
     drop(held);
     assert_eq!(sem.available_permits(), total, "permits lost or duplicated");
 }
+
+/// A waiting `lock()` of the mutex model.
+type LockWaiting<'a> = Waiting<Pin<Box<Lock<'a, Vec<usize>>>>>;
 
 /// The mutex: the same engine with one permit, plus the data. Every holder
 /// appends its key, so the final vector is the order the lock was held in,
@@ -204,15 +215,11 @@ fn check_mutex(ops: Vec<Op>) {
     let mut order = Vec::new(); // the model's order of holders
     let mut locked = false;
     let mut line: VecDeque<usize> = VecDeque::new();
-    let mut waiting: Vec<Waiting<Pin<Box<Lock<'_, Vec<usize>>>>>> = Vec::new();
+    let mut waiting: Vec<LockWaiting<'_>> = Vec::new();
     let mut guard: Option<MutexGuard<'_, Vec<usize>>> = None;
     let mut next_key = 0;
     // Hands the lock to the head of the line, if any (the model's unlock).
-    fn hand_over(
-        locked: &mut bool,
-        line: &mut VecDeque<usize>,
-        waiting: &mut [Waiting<Pin<Box<Lock<'_, Vec<usize>>>>>],
-    ) {
+    fn hand_over(locked: &mut bool, line: &mut VecDeque<usize>, waiting: &mut [LockWaiting<'_>]) {
         *locked = false;
         if let Some(key) = line.pop_front() {
             *locked = true;
@@ -295,7 +302,12 @@ fn check_mutex(ops: Vec<Op>) {
             _ => {}
         }
         for w in &waiting {
-            assert_eq!(w.wakes.0.load(SeqCst), w.expected_wakes, "wakes of {}", w.key);
+            assert_eq!(
+                w.wakes.0.load(SeqCst),
+                w.expected_wakes,
+                "wakes of {}",
+                w.key
+            );
         }
     }
     drop(guard);

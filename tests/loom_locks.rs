@@ -255,9 +255,15 @@ fn mutex_two_tasks_increment() {
         });
         let ((), polls, wakes) = block_on(async { *m.lock().await += 1 });
         // Each waited at most once, and was woken exactly when it waited.
-        assert!(polls <= 2 && wakes == polls - 1, "{polls} polls, {wakes} wakes");
+        assert!(
+            polls <= 2 && wakes == polls - 1,
+            "{polls} polls, {wakes} wakes"
+        );
         let ((), polls, wakes) = other.join().unwrap();
-        assert!(polls <= 2 && wakes == polls - 1, "{polls} polls, {wakes} wakes");
+        assert!(
+            polls <= 2 && wakes == polls - 1,
+            "{polls} polls, {wakes} wakes"
+        );
         assert_eq!(*m.try_lock().expect("the mutex ends free"), 2);
     });
 }
@@ -336,9 +342,15 @@ fn semaphore_many_and_one_from_two_threads() {
             let p = sem.acquire().await;
             assert_eq!(p.num_permits(), 1);
         });
-        assert!(polls <= 2 && wakes == polls - 1, "{polls} polls, {wakes} wakes");
+        assert!(
+            polls <= 2 && wakes == polls - 1,
+            "{polls} polls, {wakes} wakes"
+        );
         let ((), polls, wakes) = other.join().unwrap();
-        assert!(polls <= 2 && wakes == polls - 1, "{polls} polls, {wakes} wakes");
+        assert!(
+            polls <= 2 && wakes == polls - 1,
+            "{polls} polls, {wakes} wakes"
+        );
         assert_eq!(sem.available_permits(), 2, "permits lost or duplicated");
     });
 }
@@ -357,7 +369,11 @@ fn barrier_two_threads() {
         let (theirs, their_polls, their_wakes) = other.join().unwrap();
         let (mine, theirs) = (mine.is_leader(), theirs.is_leader());
         // The leader arrived last and never waited; the other waited once.
-        let (leader_polls, other_polls) = if mine { (polls, their_polls) } else { (their_polls, polls) };
+        let (leader_polls, other_polls) = if mine {
+            (polls, their_polls)
+        } else {
+            (their_polls, polls)
+        };
         assert_eq!((leader_polls, other_polls), (1, 2));
         assert_eq!(wakes + their_wakes, 1);
         assert_eq!(mine as u8 + theirs as u8, 1, "exactly one leader");
@@ -397,7 +413,10 @@ fn barrier_cancel_racing_arrival() {
                 };
                 assert!(r.is_leader());
                 assert_eq!(wakes(&c2), 1);
-                assert_eq!(poll(&mut late, &w2).map(|r| r.is_leader()), Poll::Ready(false));
+                assert_eq!(
+                    poll(&mut late, &w2).map(|r| r.is_leader()),
+                    Poll::Ready(false)
+                );
             }
         }
     });

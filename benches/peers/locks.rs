@@ -13,7 +13,9 @@ use std::rc::Rc;
 
 use async_primer::executor::Executor;
 
-use super::{Bench, ours, ours_spawn_run, peer, per_op, tokio_runtime, tokio_spawn_run, yield_once};
+use super::{
+    Bench, ours, ours_spawn_run, peer, per_op, tokio_runtime, tokio_spawn_run, yield_once,
+};
 
 /// Tasks sharing one lock in the contended rows.
 const TASKS: usize = 16;

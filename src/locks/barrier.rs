@@ -1,49 +1,4 @@
-//! A meeting point for `n` tasks: each calls [`wait().await`](Barrier::wait)
-//! and nobody goes on until all `n` have arrived. Then they all go, one of
-//! them marked as the leader (to do the "once per round" job), and the
-//! barrier is ready for the next round.
-//!
-//! ```
-//! use async_primer::locks::Barrier;
-//! use std::sync::Arc;
-//!
-//! async_primer::block_on(async {
-//!     let barrier = Arc::new(Barrier::new(3));
-//!     let mut tasks = Vec::new();
-//!     for _ in 0..3 {
-//!         let barrier = barrier.clone();
-//!         tasks.push(async_primer::spawn(async move {
-//!             // ... phase one ...
-//!             let result = barrier.wait().await; // all three finished phase one
-//!             // ... phase two ...
-//!             result.is_leader()
-//!         }));
-//!     }
-//!     let mut leaders = 0;
-//!     for t in tasks {
-//!         leaders += t.await.unwrap() as usize;
-//!     }
-//!     assert_eq!(leaders, 1); // exactly one leader per round
-//! });
-//! ```
-//!
-//! **Cancel-safe, unlike tokio's.** A `wait()` future dropped before the
-//! round is complete takes its arrival back: the barrier then waits for
-//! one more task, rather than letting the round go with a task that is no
-//! longer there. (tokio's `Barrier::wait` is documented as not cancel-safe:
-//! a dropped waiter still counts.) Once the round is complete, the
-//! departure stands.
-//!
-//! **Why not `std::sync::Barrier`?** Its `wait` blocks the thread. On a
-//! single-threaded executor the first task to arrive blocks the only
-//! thread, the other `n - 1` never run to arrive, and the program hangs.
-//! Here an early arrival returns `Pending` and leaves its waker; the last
-//! arrival wakes them all.
-//!
-//! `Barrier::new(0)` behaves like `Barrier::new(1)`, as `std`'s and tokio's
-//! do: every `wait` returns at once, as leader. The guide is
-//! [`crate::guide::ch11_locks`]; checked by `tests/loom_locks.rs`
-//! (`barrier_*`). Left out, compared with tokio: nothing else of note.
+//! The async `Barrier`: its user docs are on the type; how it works is below.
 
 // How it works
 //
@@ -64,15 +19,55 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::waiter_queue::{WakeList, WaiterQueue};
+use super::waiter_queue::{WaiterQueue, WakeList};
 use crate::sync::Mutex;
 
-/// A meeting point for `n` tasks; see the [module docs](self).
+/// A meeting point for `n` tasks: each calls [`wait().await`](Barrier::wait)
+/// and nobody goes on until all `n` have arrived. Then they all go, one of
+/// them marked as the leader (to do the "once per round" job), and the
+/// barrier is ready for the next round.
 ///
 /// ```
-/// let b = async_primer::locks::Barrier::new(1);
-/// assert!(async_primer::block_on(b.wait()).is_leader());
+/// use async_primer::locks::Barrier;
+/// use std::sync::Arc;
+///
+/// async_primer::block_on(async {
+///     let barrier = Arc::new(Barrier::new(3));
+///     let mut tasks = Vec::new();
+///     for _ in 0..3 {
+///         let barrier = barrier.clone();
+///         tasks.push(async_primer::spawn(async move {
+///             // ... phase one ...
+///             let result = barrier.wait().await; // all three finished phase one
+///             // ... phase two ...
+///             result.is_leader()
+///         }));
+///     }
+///     let mut leaders = 0;
+///     for t in tasks {
+///         leaders += t.await.unwrap() as usize;
+///     }
+///     assert_eq!(leaders, 1); // exactly one leader per round
+/// });
 /// ```
+///
+/// **Cancel-safe, unlike tokio's.** A `wait()` future dropped before the
+/// round is complete takes its arrival back: the barrier then waits for
+/// one more task, rather than letting the round go with a task that is no
+/// longer there. (tokio's `Barrier::wait` is documented as not cancel-safe:
+/// a dropped waiter still counts.) Once the round is complete, the
+/// departure stands.
+///
+/// **Why not `std::sync::Barrier`?** Its `wait` blocks the thread. On a
+/// single-threaded executor the first task to arrive blocks the only
+/// thread, the other `n - 1` never run to arrive, and the program hangs.
+/// Here an early arrival returns `Pending` and leaves its waker; the last
+/// arrival wakes them all.
+///
+/// `Barrier::new(0)` behaves like `Barrier::new(1)`, as `std`'s and tokio's
+/// do: every `wait` returns at once, as leader. The guide is
+/// [`crate::guide::ch11_locks`]; checked by `tests/loom_locks.rs`
+/// (`barrier_*`). Left out, compared with tokio: nothing else of note.
 pub struct Barrier {
     n: usize,
     state: Mutex<State>,

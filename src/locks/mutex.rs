@@ -1,60 +1,4 @@
-//! An async mutex: one task at a time gets the data, and the guard may be
-//! held across `.await`. Tasks that find it locked wait in line (FIFO) and
-//! the lock is handed straight to the first of them on unlock.
-//!
-//! ```
-//! use async_primer::locks::Mutex;
-//! use std::sync::Arc;
-//!
-//! async_primer::block_on(async {
-//!     let log = Arc::new(Mutex::new(Vec::new()));
-//!     let mut tasks = Vec::new();
-//!     for i in 0..3 {
-//!         let log = log.clone();
-//!         tasks.push(async_primer::spawn(async move {
-//!             let mut guard = log.lock().await;
-//!             guard.push(format!("{i} in"));
-//!             async_primer::yield_now().await; // others run, but cannot get in
-//!             guard.push(format!("{i} out"));
-//!         }));
-//!     }
-//!     for t in tasks {
-//!         t.await.unwrap();
-//!     }
-//!     // Each task's two lines are together: nobody got in between.
-//!     assert_eq!(*log.lock().await, ["0 in", "0 out", "1 in", "1 out", "2 in", "2 out"]);
-//! });
-//! ```
-//!
-//! **Why not `std::sync::Mutex` across an `.await`?** A std guard held over
-//! a suspension point keeps the lock while the task sleeps. Another task on
-//! the same thread that calls `lock()` then *blocks the thread*, and on a
-//! single-threaded executor that thread is the one the sleeping task needs
-//! to finish and unlock: the program deadlocks, silently. (On a
-//! multi-threaded runtime the std guard is also not `Send`, so the future
-//! cannot even be spawned: the compiler catches it there.) This mutex
-//! never blocks: a task that finds it locked returns `Pending` and leaves
-//! its waker in the line; the unlock wakes it. A std mutex is still the
-//! right tool when the guard is dropped before the next `.await` (it is
-//! faster); this one is for critical sections that must wait inside.
-//!
-//! **Fair and cancel-safe.** Waiters get the lock in the order they asked.
-//! A `lock()` future dropped while waiting leaves the line; one dropped
-//! after the lock was handed to it (woken but not yet polled) passes the
-//! lock on to the next waiter, so the lock is never lost or stuck.
-//!
-//! **No poisoning.** A task that panics while holding the guard unlocks on
-//! the way out (the guard's `Drop` runs); the data may be half-updated, as
-//! with tokio's mutex, so keep invariants simple in code that may panic.
-//!
-//! How it works: a semaphore with one permit (`src/locks/permits.rs`) plus
-//! the data in an `UnsafeCell`; holding the permit is holding the lock. The
-//! guide is [`crate::guide::ch11_locks`]; the interleavings are checked by
-//! `tests/loom_locks.rs` (`mutex_*`).
-//!
-//! Left out, compared with tokio's `Mutex`: owned guards (`lock_owned`),
-//! `MutexGuard::map`, `blocking_lock`, `const_new`, `?Sized` data, and
-//! `TryLockError` (`try_lock` returns an `Option`).
+//! The async `Mutex`: its user docs are on the type; how it works is below.
 
 // How it works
 //
@@ -79,15 +23,63 @@ use std::task::{Context, Poll};
 use super::permits::{Permits, Ticket};
 use crate::sync::UnsafeCell;
 
-/// An async mutex with a FIFO line; see the [module docs](self).
+/// An async mutex: one task at a time gets the data, and the guard may be
+/// held across `.await`. Tasks that find it locked wait in line (FIFO) and
+/// the lock is handed straight to the first of them on unlock.
 ///
 /// ```
-/// let m = async_primer::locks::Mutex::new(1);
+/// use async_primer::locks::Mutex;
+/// use std::sync::Arc;
+///
 /// async_primer::block_on(async {
-///     *m.lock().await += 1;
+///     let log = Arc::new(Mutex::new(Vec::new()));
+///     let mut tasks = Vec::new();
+///     for i in 0..3 {
+///         let log = log.clone();
+///         tasks.push(async_primer::spawn(async move {
+///             let mut guard = log.lock().await;
+///             guard.push(format!("{i} in"));
+///             async_primer::yield_now().await; // others run, but cannot get in
+///             guard.push(format!("{i} out"));
+///         }));
+///     }
+///     for t in tasks {
+///         t.await.unwrap();
+///     }
+///     // Each task's two lines are together: nobody got in between.
+///     assert_eq!(*log.lock().await, ["0 in", "0 out", "1 in", "1 out", "2 in", "2 out"]);
 /// });
-/// assert_eq!(m.into_inner(), 2);
 /// ```
+///
+/// **Why not `std::sync::Mutex` across an `.await`?** A std guard held over
+/// a suspension point keeps the lock while the task sleeps. Another task on
+/// the same thread that calls `lock()` then *blocks the thread*, and on a
+/// single-threaded executor that thread is the one the sleeping task needs
+/// to finish and unlock: the program deadlocks, silently. (On a
+/// multi-threaded runtime the std guard is also not `Send`, so the future
+/// cannot even be spawned: the compiler catches it there.) This mutex
+/// never blocks: a task that finds it locked returns `Pending` and leaves
+/// its waker in the line; the unlock wakes it. A std mutex is still the
+/// right tool when the guard is dropped before the next `.await` (it is
+/// faster); this one is for critical sections that must wait inside.
+///
+/// **Fair and cancel-safe.** Waiters get the lock in the order they asked.
+/// A `lock()` future dropped while waiting leaves the line; one dropped
+/// after the lock was handed to it (woken but not yet polled) passes the
+/// lock on to the next waiter, so the lock is never lost or stuck.
+///
+/// **No poisoning.** A task that panics while holding the guard unlocks on
+/// the way out (the guard's `Drop` runs); the data may be half-updated, as
+/// with tokio's mutex, so keep invariants simple in code that may panic.
+///
+/// How it works: a semaphore with one permit (`src/locks/permits.rs`) plus
+/// the data in an `UnsafeCell`; holding the permit is holding the lock. The
+/// guide is [`crate::guide::ch11_locks`]; the interleavings are checked by
+/// `tests/loom_locks.rs` (`mutex_*`).
+///
+/// Left out, compared with tokio's `Mutex`: owned guards (`lock_owned`),
+/// `MutexGuard::map`, `blocking_lock`, `const_new`, `?Sized` data, and
+/// `TryLockError` (`try_lock` returns an `Option`).
 pub struct Mutex<T> {
     permits: Permits,
     value: UnsafeCell<T>,
@@ -143,9 +135,7 @@ impl<T> Mutex<T> {
     /// assert!(m.try_lock().is_some());
     /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.permits
-            .try_take(1)
-            .then(|| MutexGuard { mutex: self })
+        self.permits.try_take(1).then(|| MutexGuard { mutex: self })
     }
 
     /// The data, without locking: `&mut self` proves nobody else can lock.
@@ -230,7 +220,9 @@ impl<T> Drop for Lock<'_, T> {
 
 impl<T> fmt::Debug for Lock<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lock").field("ticket", &self.ticket).finish()
+        f.debug_struct("Lock")
+            .field("ticket", &self.ticket)
+            .finish()
     }
 }
 

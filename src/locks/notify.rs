@@ -1,52 +1,4 @@
-//! A signal between tasks, with no data: one task waits in
-//! [`notified().await`](Notify::notified), another calls
-//! [`notify_one`](Notify::notify_one) (wake the longest waiter, or leave a
-//! permit for the next one if nobody waits) or
-//! [`notify_waiters`](Notify::notify_waiters) (wake everybody waiting now).
-//!
-//! ```
-//! use async_primer::locks::Notify;
-//! use std::sync::Arc;
-//!
-//! async_primer::block_on(async {
-//!     let ready = Arc::new(Notify::new());
-//!     let waiter = async_primer::spawn({
-//!         let ready = ready.clone();
-//!         async move {
-//!             ready.notified().await; // sleeps until notified
-//!             "woken"
-//!         }
-//!     });
-//!     async_primer::yield_now().await; // let it start waiting
-//!     ready.notify_one();
-//!     assert_eq!(waiter.await.unwrap(), "woken");
-//!
-//!     // Nobody waiting: the notification is kept (one permit, not a count).
-//!     ready.notify_one();
-//!     ready.notify_one();
-//!     ready.notified().await; // returns at once, taking the permit
-//! });
-//! ```
-//!
-//! `notify_one` never gets lost: if it comes before anybody waits it is
-//! stored as a permit, and a `Notified` future dropped after it was chosen
-//! (but before it was polled) passes the notification to the next waiter
-//! or back to the permit. `notify_waiters` stores nothing; it reaches every
-//! `Notified` future *created* before the call, polled yet or not, so the
-//! usual pattern is: create the future, check the condition, then await.
-//!
-//! **Why not a `std::sync::Condvar` (with a std `Mutex`)?** `Condvar::wait`
-//! blocks the thread; on a single-threaded executor the thread that would
-//! call `notify` never runs, and the program deadlocks. Waiting here
-//! returns `Pending` with the task's waker left in a line, and a std
-//! `MutexGuard` kept across the `.await` of a wait has the same problem
-//! (see [`Mutex`](super::Mutex)). The lock inside `Notify` is only held for
-//! a few pointer moves, never across an `.await`.
-//!
-//! The guide is [`crate::guide::ch11_locks`]; the interleavings are checked
-//! by `tests/loom_locks.rs` (`notify_*`). Left out, compared with tokio's
-//! `Notify`: `notify_last`, `Notified::enable` (register without polling),
-//! an owned `notified_owned`, and `const_new`.
+//! The async `Notify`: its user docs are on the type; how it works is below.
 
 // How it works
 //
@@ -81,16 +33,58 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::waiter_queue::{WakeList, WaiterQueue};
+use super::waiter_queue::{WaiterQueue, WakeList};
 use crate::sync::Mutex;
 
-/// A task-to-task signal; see the [module docs](self).
+/// A signal between tasks, with no data: one task waits in
+/// [`notified().await`](Notify::notified), another calls
+/// [`notify_one`](Notify::notify_one) (wake the longest waiter, or leave a
+/// permit for the next one if nobody waits) or
+/// [`notify_waiters`](Notify::notify_waiters) (wake everybody waiting now).
 ///
 /// ```
-/// let n = async_primer::locks::Notify::new();
-/// n.notify_one(); // stored
-/// async_primer::block_on(n.notified()); // taken at once
+/// use async_primer::locks::Notify;
+/// use std::sync::Arc;
+///
+/// async_primer::block_on(async {
+///     let ready = Arc::new(Notify::new());
+///     let waiter = async_primer::spawn({
+///         let ready = ready.clone();
+///         async move {
+///             ready.notified().await; // sleeps until notified
+///             "woken"
+///         }
+///     });
+///     async_primer::yield_now().await; // let it start waiting
+///     ready.notify_one();
+///     assert_eq!(waiter.await.unwrap(), "woken");
+///
+///     // Nobody waiting: the notification is kept (one permit, not a count).
+///     ready.notify_one();
+///     ready.notify_one();
+///     ready.notified().await; // returns at once, taking the permit
+/// });
 /// ```
+///
+/// `notify_one` never gets lost: if it comes before anybody waits it is
+/// stored as a permit, and a `Notified` future dropped after it was chosen
+/// (but before it was polled) passes the notification to the next waiter
+/// or back to the permit. `notify_waiters` stores nothing; it reaches every
+/// `Notified` future *created* before the call, polled yet or not, so the
+/// usual pattern is: create the future, check the condition, then await.
+///
+/// **Why not a `std::sync::Condvar` (with a std `Mutex`)?** `Condvar::wait`
+/// blocks the thread; on a single-threaded executor the thread that would
+/// call `notify` never runs, and the program deadlocks. Waiting here
+/// returns `Pending` with the task's waker left in a line, and a std
+/// `MutexGuard` kept across the `.await` of a wait has the same problem
+/// (see [`Mutex`](crate::locks::Mutex)). The lock inside `Notify` is only held for
+/// a few pointer moves, never across an `.await`.
+///
+/// The guide is [`crate::guide::ch11_locks`]; the interleavings are checked
+/// by `tests/loom_locks.rs` (`notify_*`). Left out, compared with tokio's
+/// `Notify`: `notify_last`, `Notified::enable` (register without polling),
+/// an owned `notified_owned`, and `const_new`.
 pub struct Notify {
     state: Mutex<State>,
 }

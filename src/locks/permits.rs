@@ -55,7 +55,7 @@
 
 use std::task::{Context, Poll};
 
-use super::waiter_queue::{WakeList, WaiterQueue};
+use super::waiter_queue::{WaiterQueue, WakeList};
 use crate::sync::Mutex;
 use crate::sync::atomic::{AtomicUsize, Ordering::*};
 

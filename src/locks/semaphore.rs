@@ -1,63 +1,4 @@
-//! A counting semaphore: a number of permits; [`acquire`](Semaphore::acquire)
-//! waits (without blocking the thread) until one is free, and the permit
-//! goes back when its guard is dropped. Use it to bound concurrency: at
-//! most `n` downloads at once, at most `n` connections open.
-//!
-//! ```
-//! use async_primer::locks::Semaphore;
-//! use std::sync::Arc;
-//! use std::cell::Cell;
-//! use std::rc::Rc;
-//!
-//! async_primer::block_on(async {
-//!     let slots = Arc::new(Semaphore::new(2));
-//!     let (running, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
-//!     let mut tasks = Vec::new();
-//!     for _ in 0..5 {
-//!         let (slots, running, peak) = (slots.clone(), running.clone(), peak.clone());
-//!         tasks.push(async_primer::spawn(async move {
-//!             let _permit = slots.acquire().await; // held until the end of the block
-//!             running.set(running.get() + 1);
-//!             peak.set(peak.get().max(running.get()));
-//!             async_primer::yield_now().await; // a suspension point, permit held
-//!             running.set(running.get() - 1);
-//!         }));
-//!     }
-//!     for t in tasks {
-//!         t.await.unwrap();
-//!     }
-//!     assert_eq!(peak.get(), 2); // never more than two at once
-//!     assert_eq!(slots.available_permits(), 2); // every permit came back
-//! });
-//! ```
-//!
-//! **Fair (FIFO).** Waiters are served in the order they started waiting,
-//! and a release hands its permits straight to the first in line. An
-//! `acquire_many(5)` at the head of the line is not starved by a stream of
-//! `acquire()`s behind it: they wait until it has been served.
-//!
-//! **Cancel-safe.** Dropping an `acquire` future (a `select` that took the
-//! other branch, a timeout, an aborted task) never loses or duplicates a
-//! permit: if it was still waiting it just leaves the line; if permits had
-//! already been handed to it, it passes them on to the next in line.
-//!
-//! **Why not a `std::sync::Mutex<usize>` counter and a loop?** Waiting for a
-//! std lock or a `Condvar` blocks the thread, and on a single-threaded
-//! executor (this crate's, or tokio's current-thread runtime) the thread is
-//! what every other task needs to run, including the one that would release
-//! a permit: the program deadlocks. A std guard is also not `Send`, so a
-//! future holding it across `.await` cannot be spawned on a multi-threaded
-//! runtime. Here a task that must wait returns `Pending` and leaves its
-//! waker in the line; the thread goes on with other tasks.
-//!
-//! How it works is in `src/locks/permits.rs` (shared with
-//! [`Mutex`](super::Mutex)); the guide is [`crate::guide::ch11_locks`]; the
-//! interleavings are checked by `tests/loom_locks.rs` (`semaphore_*`).
-//!
-//! Left out, compared with tokio's `Semaphore`: `close` (so `acquire`
-//! cannot fail and returns the permit itself, not a `Result`), `forget_permits`,
-//! `SemaphorePermit::merge` / `split`, `const_new`, and the
-//! `TryAcquireError` enum (`try_acquire` returns an `Option`).
+//! The async `Semaphore`: its user docs are on the type; how it works is below.
 
 // How it works: a thin shell around `Permits` (see permits.rs); the futures
 // below wrap a `Ticket` and turn "the permits are ours" into a permit guard
@@ -71,17 +12,66 @@ use std::task::{Context, Poll};
 
 use super::permits::{MAX_PERMITS, Permits, Ticket};
 
-/// A counting semaphore with fair (FIFO) waiting; see the
-/// [module docs](self).
+/// A counting semaphore: a number of permits; [`acquire`](Semaphore::acquire)
+/// waits (without blocking the thread) until one is free, and the permit
+/// goes back when its guard is dropped. Use it to bound concurrency: at
+/// most `n` downloads at once, at most `n` connections open.
 ///
 /// ```
 /// use async_primer::locks::Semaphore;
-/// let sem = Semaphore::new(3);
-/// let p = sem.try_acquire_many(2).unwrap();
-/// assert_eq!(sem.available_permits(), 1);
-/// drop(p);
-/// assert_eq!(sem.available_permits(), 3);
+/// use std::sync::Arc;
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// async_primer::block_on(async {
+///     let slots = Arc::new(Semaphore::new(2));
+///     let (running, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+///     let mut tasks = Vec::new();
+///     for _ in 0..5 {
+///         let (slots, running, peak) = (slots.clone(), running.clone(), peak.clone());
+///         tasks.push(async_primer::spawn(async move {
+///             let _permit = slots.acquire().await; // held until the end of the block
+///             running.set(running.get() + 1);
+///             peak.set(peak.get().max(running.get()));
+///             async_primer::yield_now().await; // a suspension point, permit held
+///             running.set(running.get() - 1);
+///         }));
+///     }
+///     for t in tasks {
+///         t.await.unwrap();
+///     }
+///     assert_eq!(peak.get(), 2); // never more than two at once
+///     assert_eq!(slots.available_permits(), 2); // every permit came back
+/// });
 /// ```
+///
+/// **Fair (FIFO).** Waiters are served in the order they started waiting,
+/// and a release hands its permits straight to the first in line. An
+/// `acquire_many(5)` at the head of the line is not starved by a stream of
+/// `acquire()`s behind it: they wait until it has been served.
+///
+/// **Cancel-safe.** Dropping an `acquire` future (a `select` that took the
+/// other branch, a timeout, an aborted task) never loses or duplicates a
+/// permit: if it was still waiting it just leaves the line; if permits had
+/// already been handed to it, it passes them on to the next in line.
+///
+/// **Why not a `std::sync::Mutex<usize>` counter and a loop?** Waiting for a
+/// std lock or a `Condvar` blocks the thread, and on a single-threaded
+/// executor (this crate's, or tokio's current-thread runtime) the thread is
+/// what every other task needs to run, including the one that would release
+/// a permit: the program deadlocks. A std guard is also not `Send`, so a
+/// future holding it across `.await` cannot be spawned on a multi-threaded
+/// runtime. Here a task that must wait returns `Pending` and leaves its
+/// waker in the line; the thread goes on with other tasks.
+///
+/// How it works is in `src/locks/permits.rs` (shared with
+/// [`Mutex`](crate::locks::Mutex)); the guide is [`crate::guide::ch11_locks`]; the
+/// interleavings are checked by `tests/loom_locks.rs` (`semaphore_*`).
+///
+/// Left out, compared with tokio's `Semaphore`: `close` (so `acquire`
+/// cannot fail and returns the permit itself, not a `Result`), `forget_permits`,
+/// `SemaphorePermit::merge` / `split`, `const_new`, and the
+/// `TryAcquireError` enum (`try_acquire` returns an `Option`).
 #[derive(Debug)]
 pub struct Semaphore {
     permits: Permits,
@@ -195,10 +185,9 @@ impl Semaphore {
     /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
     /// ```
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
-        self.permits.try_take(n).then(|| SemaphorePermit {
-            semaphore: self,
-            n,
-        })
+        self.permits
+            .try_take(n)
+            .then(|| SemaphorePermit { semaphore: self, n })
     }
 
     /// [`acquire`](Self::acquire) for a shared semaphore: the permit keeps
@@ -256,7 +245,7 @@ impl Semaphore {
 }
 
 /// Future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`]. Dropping
-/// it is always safe: no permit is lost or kept (see the module docs).
+/// it is always safe: no permit is lost or kept (see [`Semaphore`]).
 ///
 /// ```
 /// use std::future::Future;
@@ -297,7 +286,9 @@ impl Drop for Acquire<'_> {
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire").field("ticket", &self.ticket).finish()
+        f.debug_struct("Acquire")
+            .field("ticket", &self.ticket)
+            .finish()
     }
 }
 
