@@ -45,6 +45,9 @@ use futures::task::LocalSpawnExt;
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
 
+#[path = "peers/locks.rs"]
+mod locks;
+
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
 // ---------------------------------------------------------------------------
@@ -1249,7 +1252,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 11] = [
+    let workloads: [(&str, Workload); 12] = [
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1261,6 +1264,7 @@ fn main() {
         ("timers", timers),
         ("emit", emit),
         ("memory", memory),
+        ("locks", locks::locks),
     ];
     for (name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {

@@ -47,3 +47,8 @@ pub mod ch07_testing {
 pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
+
+/// Chapter 11: async locks and signals.
+pub mod ch11_locks {
+    #![doc = include_str!("../docs/ch11-locks.md")]
+}

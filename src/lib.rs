@@ -12,6 +12,7 @@
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
 //! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
+//! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -50,6 +51,7 @@ pub mod channel;
 pub mod executor;
 pub mod future;
 pub mod guide;
+pub mod locks;
 pub mod prelude;
 pub mod promise;
 pub mod testing;
