@@ -18,6 +18,8 @@
 //! machine hits every implementation alike; the table shows the median of
 //! the rounds. `ratio_to_best_peer` divides each median by the fastest peer's
 //! median, so a number below 1 for this crate means it is ahead of every peer.
+//! Rows named `ladder step N` are the guide's teaching executors (chapter 4,
+//! `peers/ladder.rs`): shown with their ratio, never counted as a peer.
 //!
 //! The table is printed and written as CSV to `$CARGO_TARGET_DIR/peers.csv`
 //! (default `target/peers.csv`). The `memory` rows hold bytes (or
@@ -45,6 +47,8 @@ use futures::task::LocalSpawnExt;
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
 
+#[path = "peers/ladder.rs"]
+mod ladder;
 #[path = "peers/locks.rs"]
 mod locks;
 
@@ -130,12 +134,16 @@ fn count_memory(f: impl FnOnce()) -> (usize, usize) {
 // ---------------------------------------------------------------------------
 
 const OURS: &str = "async-primer";
+const LADDER_1: &str = "ladder step 1: park/unpark";
+const LADDER_2: &str = "ladder step 2: Arc<Task> queue";
 
 /// One implementation of a workload: its name, whether it is this crate, and
 /// a closure returning the measured value (ns per operation) of one round.
 struct Contender<'a> {
     name: &'static str,
     ours: bool,
+    /// One of the guide's small executors: never "the best peer".
+    teaching: bool,
     run: Box<dyn FnMut() -> f64 + 'a>,
 }
 
@@ -143,6 +151,7 @@ fn ours<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     Contender {
         name: OURS,
         ours: true,
+        teaching: false,
         run: Box::new(run),
     }
 }
@@ -154,6 +163,7 @@ fn ours_bare<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     Contender {
         name: "async-primer no observer",
         ours: true,
+        teaching: false,
         run: Box::new(run),
     }
 }
@@ -162,6 +172,18 @@ fn peer<'a>(name: &'static str, run: impl FnMut() -> f64 + 'a) -> Contender<'a> 
     Contender {
         name,
         ours: false,
+        teaching: false,
+        run: Box::new(run),
+    }
+}
+
+/// The guide's ladder executors (`ladder.rs`): measured and shown, but left
+/// out of the best-peer median, which stays tokio / futures / async-executor.
+fn teaching<'a>(name: &'static str, run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
+    Contender {
+        name,
+        ours: false,
+        teaching: true,
         run: Box::new(run),
     }
 }
@@ -203,12 +225,16 @@ impl Bench {
         }
         eprintln!();
         let rounds = samples.clone(); // in round order, for the paired ratios
+        let ladder_note = "ladder step N rows: the guide's teaching executors (ch. 4), not peers";
+        if contenders.iter().any(|c| c.teaching) && !self.notes.iter().any(|n| n == ladder_note) {
+            self.note(ladder_note);
+        }
         let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
         let (best, best_peer) = contenders
             .iter()
             .zip(&medians)
             .enumerate()
-            .filter(|(_, (c, _))| !c.ours)
+            .filter(|(_, (c, _))| !c.ours && !c.teaching)
             .map(|(i, (_, m))| (i, *m))
             .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
         for ((contender, median), own) in contenders.iter().zip(medians).zip(&rounds) {
@@ -511,6 +537,7 @@ fn spawn_many(b: &mut Bench) {
             peer("async-executor LocalExecutor", move || {
                 ae_spawn_run(n, |_| async {})
             }),
+            teaching(LADDER_2, move || ladder::step2_spawn_run(n, |_| async {})),
         ],
     );
 }
@@ -546,6 +573,9 @@ fn yield_many(b: &mut Bench) {
             }),
             peer("async-executor LocalExecutor", move || {
                 per_yield(ae_spawn_run(TASKS, |_| task()))
+            }),
+            teaching(LADDER_2, move || {
+                per_yield(ladder::step2_spawn_run(TASKS, |_| task()))
             }),
         ],
     );
@@ -654,6 +684,9 @@ fn ping_pong(b: &mut Bench) {
             peer("async-executor LocalExecutor", move || {
                 per_trip(ae_spawn_run(2 * PAIRS, futures_pairs()))
             }),
+            teaching(LADDER_2, move || {
+                per_trip(ladder::step2_spawn_run(2 * PAIRS, futures_pairs()))
+            }),
         ],
     );
 }
@@ -756,6 +789,7 @@ fn block_on_ready(b: &mut Bench) {
             Contender {
                 name: "async-primer Executor::block_on",
                 ours: true,
+                teaching: false,
                 run: Box::new(move || {
                     let ex = Executor::new();
                     per_op(n, || {
@@ -770,6 +804,7 @@ fn block_on_ready(b: &mut Bench) {
             Contender {
                 name: "async-primer Executor::new per call",
                 ours: true,
+                teaching: false,
                 run: Box::new(move || {
                     let n = n / 10;
                     per_op(n, || {
@@ -791,6 +826,21 @@ fn block_on_ready(b: &mut Bench) {
                 per_op(n, || {
                     for i in 0..n {
                         black_box(rt.block_on(async { black_box(i) }));
+                    }
+                })
+            }),
+            teaching(LADDER_1, move || {
+                per_op(n, || {
+                    for i in 0..n {
+                        black_box(ladder::step1::block_on(async { black_box(i) }));
+                    }
+                })
+            }),
+            teaching(LADDER_2, move || {
+                let ex = ladder::step2::Executor::new();
+                per_op(n, || {
+                    for i in 0..n {
+                        black_box(ex.block_on(async { black_box(i) }));
                     }
                 })
             }),
