@@ -19,7 +19,7 @@
 
 use super::diagnostics::{Diagnostic, Diagnostics, Hook};
 use super::join_handle::JoinHandle;
-use super::observer::Observer;
+use super::observer::{Fanout, Observer};
 use super::run_loop::RunLoop;
 use std::fmt;
 use std::future::IntoFuture;
@@ -219,6 +219,8 @@ pub struct Builder {
     watchdog: Option<Duration>,
     hook: Option<Hook>,
     no_diagnostics: bool,
+    /// An extra observer (a trace), after the diagnostics.
+    extra: Option<Box<dyn Observer>>,
 }
 
 impl Builder {
@@ -313,6 +315,14 @@ impl Builder {
         self
     }
 
+    /// Adds an observer of the run loop (crate-internal: traces use it),
+    /// called after the diagnostics.
+    #[allow(dead_code)] // the trace module is its first user
+    pub(crate) fn observe(mut self, observer: Box<dyn Observer>) -> Builder {
+        self.extra = Some(observer);
+        self
+    }
+
     /// Builds the executor.
     ///
     /// ```
@@ -320,9 +330,15 @@ impl Builder {
     /// assert_eq!(ex.block_on(async { "built" }), "built");
     /// ```
     pub fn build(self) -> Executor {
-        let observer: Option<Box<dyn Observer>> = match self.no_diagnostics {
+        let diagnostics: Option<Box<dyn Observer>> = match self.no_diagnostics {
             true => None,
             false => Some(Box::new(Diagnostics::new(self.watchdog, self.hook))),
+        };
+        let observer = match (diagnostics, self.extra) {
+            (Some(first), Some(second)) => {
+                Some(Box::new(Fanout(first, second)) as Box<dyn Observer>)
+            }
+            (one, other) => one.or(other),
         };
         Executor {
             run_loop: Box::new(RunLoop::new(self.virtual_time, self.seed, observer)),

@@ -11,7 +11,8 @@
 //! observer; execution traces are another.
 //
 // How it works: the run loop holds `Option<Box<dyn Observer>>`, and checks
-// it at every point. (Rejected alternative: making the run loop generic
+// it at every point; `Fanout` chains two observers (diagnostics, then a
+// trace). (Rejected alternative: making the run loop generic
 // over its observer. It would inline everything, but the thread-local
 // "current executor" would need one type per observer, and the executor's
 // public type would grow a parameter that no student wants to see.)
@@ -142,4 +143,64 @@ pub(crate) trait Observer {
     }
     /// The executor woke up; `nothing_came` if it slept the whole time.
     fn unparked(&self, _nothing_came: bool) {}
+}
+
+/// Two observers, called in order: diagnostics, then a trace.
+pub(crate) struct Fanout(pub(crate) Box<dyn Observer>, pub(crate) Box<dyn Observer>);
+
+impl Observer for Fanout {
+    fn wants_every_event(&self) -> bool {
+        self.0.wants_every_event() || self.1.wants_every_event()
+    }
+    fn spawned(&self, task: &TaskDesc<'_>) {
+        self.0.spawned(task);
+        self.1.spawned(task);
+    }
+    fn poll_started(&self, task: &TaskDesc<'_>) {
+        self.0.poll_started(task);
+        self.1.poll_started(task);
+    }
+    fn poll_ended(&self, task: &TaskDesc<'_>, end: PollEnd) {
+        self.0.poll_ended(task, end);
+        self.1.poll_ended(task, end);
+    }
+    fn woken(&self, task: u32, by: WakeSource) {
+        self.0.woken(task, by);
+        self.1.woken(task, by);
+    }
+    fn timers_fired(&self, count: usize) {
+        self.0.timers_fired(count);
+        self.1.timers_fired(count);
+    }
+    fn microtasks_ran(&self, count: usize) {
+        self.0.microtasks_ran(count);
+        self.1.microtasks_ran(count);
+    }
+    fn clock_moved(&self, to: Duration) {
+        self.0.clock_moved(to);
+        self.1.clock_moved(to);
+    }
+    fn finished(&self, task: &TaskDesc<'_>, ending: &Ending) {
+        self.0.finished(task, ending);
+        self.1.finished(task, ending);
+    }
+    fn microtask_panicked(&self, message: &str) {
+        self.0.microtask_panicked(message);
+        self.1.microtask_panicked(message);
+    }
+    fn before_park(&self, idle: &Idle<'_>) -> Advice {
+        // A deadlock verdict wins; otherwise the shorter of the two naps.
+        match (self.0.before_park(idle), self.1.before_park(idle)) {
+            (Advice::Deadlock(why), _) | (_, Advice::Deadlock(why)) => Advice::Deadlock(why),
+            (Advice::ParkAtMost(a), Advice::ParkAtMost(b)) => Advice::ParkAtMost(a.min(b)),
+            (Advice::ParkAtMost(d), Advice::Park) | (Advice::Park, Advice::ParkAtMost(d)) => {
+                Advice::ParkAtMost(d)
+            }
+            (Advice::Park, Advice::Park) => Advice::Park,
+        }
+    }
+    fn unparked(&self, nothing_came: bool) {
+        self.0.unparked(nothing_came);
+        self.1.unparked(nothing_came);
+    }
 }
