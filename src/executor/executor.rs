@@ -89,6 +89,7 @@ impl Executor {
     /// assert_eq!(out, "done");
     /// ```
     #[track_caller]
+    #[inline]
     pub fn block_on<F: IntoFuture>(&self, future: F) -> F::Output {
         self.run_loop.block_on(future.into_future())
     }

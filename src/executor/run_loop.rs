@@ -167,6 +167,7 @@ impl RunLoop {
 
     /// Drives `future` to completion, running tasks while it waits.
     #[track_caller]
+    #[inline]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.block_on_at.set(Location::caller());
         let mut future = pin!(future);
@@ -240,6 +241,7 @@ impl RunLoop {
     /// Makes this loop the thread's running executor until dropped: the
     /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
     /// inbox.
+    #[inline]
     fn enter(&self) -> Enter {
         // `try_with`: shutdown may run while thread-locals are torn down.
         let previous = CURRENT
@@ -551,6 +553,7 @@ impl RunLoop {
 
     /// Returns block_on's header, replacing it if wakers of an earlier
     /// `block_on` are still alive (they would hide a lost waker).
+    #[inline]
     fn fresh_block_on_header(&self) -> TaskRef {
         let header = self.block_on.get();
         // Acquire: pairs with the AcqRel release of a waker on another thread.
@@ -560,7 +563,7 @@ impl RunLoop {
             header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
             header.release(REF_ONE);
             self.block_on.set(TaskRef::new_block_on(self.inbox.clone()));
-        } else {
+        } else if woken(header) {
             // Relaxed: nothing was published through a stale wake; only
             // its flag is cleared so the first poll is not a "wake".
             header
@@ -720,6 +723,7 @@ struct Enter {
 }
 
 impl Drop for Enter {
+    #[inline]
     fn drop(&mut self) {
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }

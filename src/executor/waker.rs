@@ -172,6 +172,7 @@ crate::sync::const_thread_local! {
 
 /// Makes `ready` the target of this thread's local wakes for tasks whose
 /// inbox is `inbox`, until the guard drops.
+#[inline]
 pub(crate) fn enter(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> LocalGuard {
     let new = Local { inbox, ready };
     // `try_with`: shutdown may run while thread-locals are torn down.
@@ -185,6 +186,7 @@ pub(crate) struct LocalGuard {
 }
 
 impl Drop for LocalGuard {
+    #[inline]
     fn drop(&mut self) {
         if let Some(previous) = self.previous.take() {
             let _ = LOCAL.try_with(|l| l.set(previous));
