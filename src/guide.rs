@@ -47,3 +47,8 @@ pub mod ch07_testing {
 pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
+
+/// Chapter 10: streams, back-pressure, and a stream written by hand.
+pub mod ch10_streams {
+    #![doc = include_str!("../docs/ch10-streams.md")]
+}

@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | streams: many values over time, with back-pressure | [`stream`] | [`guide::ch10_streams`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -51,6 +52,7 @@ pub mod future;
 pub mod guide;
 pub mod prelude;
 pub mod promise;
+pub mod stream;
 pub mod time;
 
 // The free functions a one-line program reaches for, at the crate root.
