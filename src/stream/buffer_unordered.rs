@@ -33,6 +33,10 @@
 //! Cancellation: dropping the stream drops every future still running (in
 //! slot order), the outputs not taken yet, and the source.
 //!
+//! A future that panics: the panic reaches the caller of `poll_next`, that
+//! future is dropped and its slot freed, and the stream stays usable (that
+//! item is simply missing), as in `futures`.
+//!
 //! Compared with `futures::StreamExt::buffer_unordered`: the same behaviour;
 //! the `n` slots are allocated when the adapter is made (so `n` is a real
 //! bound, not "unbounded" in disguise), and no allocation happens per item.
@@ -55,13 +59,14 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
+use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
 use super::Stream;
-use super::in_flight::{InFlight, MAX_IN_FLIGHT};
+use super::in_flight::{InFlight, MAX_IN_FLIGHT, Taken};
 
 pin_project! {
     /// Stream for [`StreamExt::buffer_unordered`](super::StreamExt::buffer_unordered).
@@ -138,8 +143,14 @@ where
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(fut)) => {
                     this.free.pop();
-                    if in_flight.start(i as usize, fut) {
-                        this.done.push_back(i);
+                    match in_flight.start(i as usize, fut) {
+                        Ok(false) => {}
+                        Ok(true) => this.done.push_back(i),
+                        // Re-raised once the slot is on record as finished.
+                        Err(panic) => {
+                            this.done.push_back(i);
+                            resume_unwind(panic);
+                        }
                     }
                 }
                 Poll::Ready(None) => *this.stream_done = true,
@@ -147,12 +158,18 @@ where
             }
         }
         // 2. Poll the futures that were woken.
-        in_flight.poll_woken(|i| this.done.push_back(i as u32));
-        // 3. Hand out the oldest finished output.
-        if let Some(i) = this.done.pop_front() {
-            let out = in_flight.take(i as usize).expect("`done` lists finished slots");
+        if let Some(panic) = in_flight.poll_woken(|i| this.done.push_back(i as u32)) {
+            resume_unwind(panic);
+        }
+        // 3. Hand out the oldest finished output (skipping panicked ones).
+        while let Some(i) = this.done.pop_front() {
+            let taken = in_flight.take(i as usize);
             this.free.push(i);
-            return Poll::Ready(Some(out));
+            match taken {
+                Taken::Output(out) => return Poll::Ready(Some(out)),
+                Taken::Lost => {}
+                Taken::NotDone => unreachable!("`done` lists finished slots"),
+            }
         }
         // 4. Nothing finished.
         if *this.stream_done && in_flight.busy() == 0 {

@@ -34,6 +34,10 @@
 //! Cancellation: dropping the stream drops every future still running, the
 //! outputs not taken yet, and the source.
 //!
+//! A future that panics: the panic reaches the caller of `poll_next`, that
+//! future is dropped, and the stream stays usable (that item is missing
+//! from the output, the order of the others is kept).
+//!
 //! See [`crate::guide::ch10_streams`].
 
 // How it works
@@ -55,6 +59,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -62,7 +67,7 @@ use pin_project_lite::pin_project;
 
 use super::Stream;
 use super::buffer_unordered::check_limit;
-use super::in_flight::InFlight;
+use super::in_flight::{InFlight, Taken};
 
 pin_project! {
     /// Stream for [`StreamExt::buffered`](super::StreamExt::buffered).
@@ -121,7 +126,11 @@ where
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(fut)) => {
                     let tail = (*this.head + in_flight.busy()) % n;
-                    in_flight.start(tail, fut);
+                    // A panic leaves the slot finished (no output): the
+                    // ring is consistent, so it can be re-raised at once.
+                    if let Err(panic) = in_flight.start(tail, fut) {
+                        resume_unwind(panic);
+                    }
                 }
                 Poll::Ready(None) => *this.stream_done = true,
                 Poll::Pending => break,
@@ -129,11 +138,19 @@ where
         }
         // 2. Poll the futures that were woken (a finished one waits in its
         //    slot until it reaches the head).
-        in_flight.poll_woken(|_| {});
-        // 3. Hand out the head, if it is finished.
-        if let Some(out) = in_flight.take(*this.head) {
-            *this.head = (*this.head + 1) % n;
-            return Poll::Ready(Some(out));
+        if let Some(panic) = in_flight.poll_woken(|_| {}) {
+            resume_unwind(panic);
+        }
+        // 3. Hand out the head, if it is finished (skipping panicked ones).
+        loop {
+            match in_flight.take(*this.head) {
+                Taken::Output(out) => {
+                    *this.head = (*this.head + 1) % n;
+                    return Poll::Ready(Some(out));
+                }
+                Taken::Lost => *this.head = (*this.head + 1) % n,
+                Taken::NotDone => break,
+            }
         }
         // 4. The head is still running (it has our waker), or all is done.
         if *this.stream_done && in_flight.busy() == 0 {

@@ -17,8 +17,15 @@
 //
 //   Slot states:
 //     Free --start(fut)--> Running --its poll: Ready(out)--> Done(out)
-//     Done --take()--> Free          (the owner decides when, and in what
-//                                     order: completion or input order)
+//                          Running --its poll panics--> Panicked
+//     Done, Panicked --take()--> Free   (the owner decides when, and in
+//                                        what order: completion or input)
+//
+// A panic in a future's poll is caught, the future dropped, the slot
+// marked `Panicked` (finished, no output), and the panic handed back to
+// the owner, who records the slot as finished and then re-raises it: the
+// caller of `poll_next` sees the panic, and the stream stays usable (that
+// item is simply missing), as with `futures`' `buffer_unordered`.
 //
 // A slot is reused after `take`, so a waker left over from its previous
 // future may still list it; that costs the new future one extra poll, which
@@ -33,7 +40,9 @@
 // Rejected: a `Box` (or an `Arc`, as `futures`' `FuturesUnordered` has) per
 // future; slots reused in place allocate nothing per item.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Poll, Waker};
 
@@ -42,18 +51,35 @@ use crate::future::wake_list::WakeList;
 /// The largest `n` a `WakeList` can index (it keeps `u32::MAX` for "none").
 pub(super) const MAX_IN_FLIGHT: usize = u32::MAX as usize - 1;
 
+/// What a future's poll panicked with, to be re-raised by the owner once
+/// its own bookkeeping is done.
+pub(super) type Panic = Box<dyn Any + Send>;
+
 /// The state of one slot (see the diagram above).
 enum Slot<Fut: Future> {
     Free,
     Running(Fut),
     Done(Fut::Output),
+    /// Its poll panicked; the future was dropped. Counts as finished with
+    /// no output, so that a panic never leaves a slot busy forever.
+    Panicked,
+}
+
+/// What [`InFlight::take`] found in a slot.
+pub(super) enum Taken<T> {
+    /// Finished: the output (the slot is free again).
+    Output(T),
+    /// Its future panicked (the slot is free again): skip it.
+    Lost,
+    /// Still running, or free.
+    NotDone,
 }
 
 /// `n` slots for running futures and their wakers.
 pub(super) struct InFlight<Fut: Future> {
     slots: Box<[Slot<Fut>]>,
     wake_list: WakeList,
-    /// Slots that are `Running` or `Done`.
+    /// Slots that are `Running`, `Done` or `Panicked`.
     busy: usize,
     /// The woken slots of one `poll_woken`, kept to reuse its allocation.
     woken: Vec<u32>,
@@ -86,17 +112,20 @@ impl<Fut: Future> InFlight<Fut> {
     }
 
     /// Puts `fut` in the free slot `i` and polls it once at once (its first
-    /// poll); `true` if it finished right away (the slot is then `Done`).
-    pub(super) fn start(&mut self, i: usize, fut: Fut) -> bool {
+    /// poll); `Ok(true)` if it finished right away (the slot is then
+    /// `Done`), `Err` if that poll panicked (the slot is then finished with
+    /// no output; the owner re-raises the panic after its bookkeeping).
+    pub(super) fn start(&mut self, i: usize, fut: Fut) -> Result<bool, Panic> {
         debug_assert!(matches!(self.slots[i], Slot::Free), "slot {i} is busy");
         self.slots[i] = Slot::Running(fut);
         self.busy += 1;
-        self.poll_slot(i)
+        poll_slot(&mut self.slots, &self.wake_list, i)
     }
 
     /// Polls every slot woken since the last call, in the order they were
-    /// woken; calls `on_done(i)` for each one that finished now.
-    pub(super) fn poll_woken(&mut self, mut on_done: impl FnMut(usize)) {
+    /// woken; calls `on_done(i)` for each one that finished now (or
+    /// panicked). Returns the first panic, after polling all of them.
+    pub(super) fn poll_woken(&mut self, mut on_done: impl FnMut(usize)) -> Option<Panic> {
         let InFlight {
             slots,
             wake_list,
@@ -106,47 +135,63 @@ impl<Fut: Future> InFlight<Fut> {
         // The list hands them out newest first; reversed, the future woken
         // first is polled (and so finishes) first.
         wake_list.drain(|i| woken.push(i as u32));
+        let mut panic = None;
         while let Some(i) = woken.pop() {
-            if poll_slot(slots, wake_list, i as usize) {
-                on_done(i as usize);
+            match poll_slot(slots, wake_list, i as usize) {
+                Ok(false) => {}
+                Ok(true) => on_done(i as usize),
+                Err(payload) => {
+                    on_done(i as usize);
+                    panic.get_or_insert(payload);
+                }
             }
         }
+        panic
     }
 
-    /// `Some(output)` if slot `i` is `Done`, freeing it; otherwise `None`.
-    pub(super) fn take(&mut self, i: usize) -> Option<Fut::Output> {
+    /// Takes what slot `i` holds if it finished, freeing it.
+    pub(super) fn take(&mut self, i: usize) -> Taken<Fut::Output> {
         // Look before replacing: a running future must never be moved out
         // of its slot, not even to be put back.
-        if !matches!(self.slots[i], Slot::Done(_)) {
-            return None;
+        if !matches!(self.slots[i], Slot::Done(_) | Slot::Panicked) {
+            return Taken::NotDone;
         }
-        let Slot::Done(out) = std::mem::replace(&mut self.slots[i], Slot::Free) else {
-            unreachable!("checked above");
-        };
         self.busy -= 1;
-        Some(out)
-    }
-
-    fn poll_slot(&mut self, i: usize) -> bool {
-        poll_slot(&mut self.slots, &self.wake_list, i)
+        match std::mem::replace(&mut self.slots[i], Slot::Free) {
+            Slot::Done(out) => Taken::Output(out),
+            _ => Taken::Lost,
+        }
     }
 }
 
-/// Polls slot `i` if it is running, with its own waker; `true` if it
-/// finished now (it is then `Done`).
-fn poll_slot<Fut: Future>(slots: &mut [Slot<Fut>], wake_list: &WakeList, i: usize) -> bool {
+/// Polls slot `i` if it is running, with its own waker; `Ok(true)` if it
+/// finished now (it is then `Done`), `Err` if it panicked (then `Panicked`).
+fn poll_slot<Fut: Future>(
+    slots: &mut [Slot<Fut>],
+    wake_list: &WakeList,
+    i: usize,
+) -> Result<bool, Panic> {
     let Slot::Running(fut) = &mut slots[i] else {
-        return false; // a stale wake of a free or finished slot
+        return Ok(false); // a stale wake of a free or finished slot
     };
     // SAFETY: the slots live in a boxed slice that is never reallocated,
     // and a running future is never moved out of its slot: it is only
-    // dropped in place (overwritten by `Done`, or dropped with the box).
+    // dropped in place (overwritten by `Done` or `Panicked`, or dropped
+    // with the box).
     let fut = unsafe { Pin::new_unchecked(fut) };
-    match wake_list.with_child(i, |cx| fut.poll(cx)) {
-        Poll::Ready(out) => {
+    // AssertUnwindSafe: after a panic the future is dropped, never polled
+    // again, so no broken invariant inside it can be observed.
+    match catch_unwind(AssertUnwindSafe(|| {
+        wake_list.with_child(i, |cx| fut.poll(cx))
+    })) {
+        Ok(Poll::Ready(out)) => {
             slots[i] = Slot::Done(out); // drops the finished future in place
-            true
+            Ok(true)
         }
-        Poll::Pending => false,
+        Ok(Poll::Pending) => Ok(false),
+        Err(payload) => {
+            slots[i] = Slot::Panicked;
+            Err(payload)
+        }
     }
 }
