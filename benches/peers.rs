@@ -45,6 +45,9 @@ use futures::task::LocalSpawnExt;
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
 
+#[path = "peers/streams.rs"]
+mod streams;
+
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
 // ---------------------------------------------------------------------------
@@ -1211,7 +1214,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 11] = [
+    let workloads: &[(&str, Workload)] = &[
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1223,8 +1226,9 @@ fn main() {
         ("timers", timers),
         ("emit", emit),
         ("memory", memory),
+        ("stream", streams::streams),
     ];
-    for (name, workload) in workloads {
+    for &(name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {
             workload(&mut b);
         }
