@@ -51,10 +51,14 @@ const RATE: Duration = Duration::from_millis(150);
 
 /// A small deterministic generator (an LCG): fetch times from the seed.
 fn fetch_times(seed: u64) -> Vec<u64> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..PAGES)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             50 + (x >> 33) % 400 // 50..450 ms
         })
         .collect()
@@ -84,7 +88,10 @@ fn main() {
                 match tx.try_send(page) {
                     Ok(()) => println!("{}  producer: queued page {page}", t()),
                     Err(TrySendError::Full(page)) => {
-                        println!("{}  producer: channel full, waiting to queue page {page}", t());
+                        println!(
+                            "{}  producer: channel full, waiting to queue page {page}",
+                            t()
+                        );
                         tx.send(page).await.expect("the pipeline is listening");
                         println!("{}  producer: queued page {page} (after waiting)", t());
                     }
@@ -105,11 +112,18 @@ fn main() {
                 async move {
                     f.set(f.get() + 1);
                     m.set(m.get().max(f.get()));
-                    println!("{}    fetch: page {page} started ({} in flight)", t(), f.get());
+                    println!(
+                        "{}    fetch: page {page} started ({} in flight)",
+                        t(),
+                        f.get()
+                    );
                     let due = (now() - start).as_millis() + u128::from(ms);
                     sleep(Duration::from_millis(ms)).await;
                     f.set(f.get() - 1);
-                    println!("{}    fetch: page {page} done (took {ms} ms, due at {due} ms)", t());
+                    println!(
+                        "{}    fetch: page {page} done (took {ms} ms, due at {due} ms)",
+                        t()
+                    );
                     (page, ms)
                 }
             })

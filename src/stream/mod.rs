@@ -1,6 +1,6 @@
 //! Streams: many values over time, built by hand like the rest of the crate.
 //!
-//! A [`Future`](std::future::Future) produces one value, later. A
+//! A [`Future`] produces one value, later. A
 //! [`Stream`] produces many, one after another, each of them later: the
 //! messages arriving on a channel, the ticks of a clock, the clicks on a
 //! button, the results of a hundred downloads. Its one method,
