@@ -739,15 +739,13 @@ fn a_wake_from_another_thread_reaches_the_task() {
 // ---------------------------------------------------------------------------
 
 /// Items with the virtual milliseconds at which they come out.
-fn timed<S: Stream + Unpin>(mut s: S) -> impl Future<Output = Vec<(S::Item, u128)>> {
-    async move {
-        let start = now();
-        let mut out = Vec::new();
-        while let Some(x) = s.next().await {
-            out.push((x, (now() - start).as_millis()));
-        }
-        out
+async fn timed<S: Stream + Unpin>(mut s: S) -> Vec<(S::Item, u128)> {
+    let start = now();
+    let mut out = Vec::new();
+    while let Some(x) = s.next().await {
+        out.push((x, (now() - start).as_millis()));
     }
+    out
 }
 
 /// A stream yielding `items[i].1` after waiting `items[i].0` ms.
