@@ -52,3 +52,8 @@ pub mod ch08_next_steps {
 pub mod ch10_streams {
     #![doc = include_str!("../docs/ch10-streams.md")]
 }
+
+/// Chapter 11: async locks and signals.
+pub mod ch11_locks {
+    #![doc = include_str!("../docs/ch11-locks.md")]
+}
