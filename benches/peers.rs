@@ -51,6 +51,8 @@ use async_primer::promise::Promise;
 mod ladder;
 #[path = "peers/locks.rs"]
 mod locks;
+#[path = "peers/streams.rs"]
+mod streams;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
@@ -1302,7 +1304,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 12] = [
+    let workloads: &[(&str, Workload)] = &[
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1315,8 +1317,9 @@ fn main() {
         ("emit", emit),
         ("memory", memory),
         ("locks", locks::locks),
+        ("stream", streams::streams),
     ];
-    for (name, workload) in workloads {
+    for &(name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {
             workload(&mut b);
         }

@@ -48,6 +48,11 @@ pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
 
+/// Chapter 10: streams, back-pressure, and a stream written by hand.
+pub mod ch10_streams {
+    #![doc = include_str!("../docs/ch10-streams.md")]
+}
+
 /// Chapter 11: async locks and signals.
 pub mod ch11_locks {
     #![doc = include_str!("../docs/ch11-locks.md")]

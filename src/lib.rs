@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | streams: many values over time, with back-pressure | [`stream`] | [`guide::ch10_streams`] |
 //! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
 //! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
@@ -54,6 +55,7 @@ pub mod guide;
 pub mod locks;
 pub mod prelude;
 pub mod promise;
+pub mod stream;
 pub mod testing;
 pub mod time;
 
