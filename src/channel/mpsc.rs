@@ -85,6 +85,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -120,10 +121,12 @@ pub fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// for i in 0..1000 { tx.try_send(i).unwrap(); }
 /// assert_eq!(rx.try_recv(), Ok(0));
 /// ```
+#[track_caller]
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
     channel(None)
 }
 
+#[track_caller]
 fn channel<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Mutex::new(State {
         queue: VecDeque::new(),
@@ -133,6 +136,9 @@ fn channel<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
         receiver: None,
         waiting: VecDeque::new(),
         next_id: 0,
+        created_at: Location::caller(),
+        last_sender: None,
+        last_receiver: None,
     }));
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
@@ -150,6 +156,11 @@ struct State<T> {
     /// Senders waiting for room, oldest first.
     waiting: VecDeque<(u64, Waker)>,
     next_id: u64,
+    /// For the executor's stall report: where the channel was made, and
+    /// the tasks that last used each end (the likely holders).
+    created_at: &'static Location<'static>,
+    last_sender: Option<u32>,
+    last_receiver: Option<u32>,
 }
 
 impl<T> State<T> {
@@ -233,6 +244,7 @@ impl<T> Sender<T> {
         if !state.has_room() {
             return Err(TrySendError::Full(msg));
         }
+        state.last_sender = crate::executor::current_task_id();
         state.queue.push_back(msg);
         let receiver = state.receiver.take();
         drop(state);
@@ -317,6 +329,7 @@ impl<T> Future for Send<'_, T> {
         if state.closed {
             return Poll::Ready(Err(SendError(msg)));
         }
+        state.last_sender = crate::executor::current_task_id();
         // Room: enqueue, forget any stale waiting entry, wake the receiver.
         if state.has_room() {
             if let Some(id) = self.waiting.take() {
@@ -331,6 +344,7 @@ impl<T> Future for Send<'_, T> {
             return Poll::Ready(Ok(()));
         }
         // Full: wait in line (again, if we were woken but lost the slot).
+        let (created_at, holder) = (state.created_at, state.last_receiver);
         match self.waiting {
             Some(id) if state.waiting.iter().any(|(i, _)| *i == id) => {
                 let entry = state
@@ -351,6 +365,7 @@ impl<T> Future for Send<'_, T> {
             }
         }
         self.msg = Some(msg);
+        crate::executor::note_wait("room in a bounded mpsc channel", Some(created_at), holder);
         Poll::Pending
     }
 }
@@ -450,6 +465,7 @@ impl<T> Receiver<T> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut state = self.chan.lock();
+        state.last_receiver = crate::executor::current_task_id();
         // A message: ours (and maybe a slot for a waiting sender).
         if let Some((msg, sender)) = state.pop() {
             drop(state);
@@ -468,8 +484,10 @@ impl<T> Receiver<T> {
             Some(w) if w.will_wake(cx.waker()) => None,
             _ => state.receiver.replace(cx.waker().clone()),
         };
+        let (created_at, holder) = (state.created_at, state.last_sender);
         drop(state);
         drop(old); // outside the lock
+        crate::executor::note_wait("a message on an mpsc channel", Some(created_at), holder);
         Poll::Pending
     }
 

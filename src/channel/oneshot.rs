@@ -65,6 +65,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -88,6 +89,7 @@ const DONE: usize = VALUE | TX_GONE;
 /// tx.send(1).unwrap();
 /// assert_eq!(futures::executor::block_on(rx), Ok(1));
 /// ```
+#[track_caller]
 pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
         state: AtomicUsize::new(0),
@@ -98,7 +100,11 @@ pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
         Sender {
             inner: Some(inner.clone()),
         },
-        Receiver { inner, done: false },
+        Receiver {
+            inner,
+            done: false,
+            created_at: Location::caller(),
+        },
     )
 }
 
@@ -254,6 +260,16 @@ pub struct Receiver<T> {
     inner: Arc<Inner<T>>,
     /// Set once we returned `Ready`.
     done: bool,
+    /// Where `oneshot()` was called, for the executor's stall report.
+    created_at: &'static Location<'static>,
+}
+
+impl<T> Receiver<T> {
+    /// Returns `Pending`, telling the executor what this task waits on.
+    fn waiting(&self) -> Poll<Result<T, Closed>> {
+        crate::executor::note_wait("a oneshot message", Some(self.created_at), None);
+        Poll::Pending
+    }
 }
 
 impl<T> Future for Receiver<T> {
@@ -270,7 +286,7 @@ impl<T> Future for Receiver<T> {
             // The sender finished first: nothing to wait for.
             RxState::Finished => state,
             // Our waker is stored and would wake this same task: keep it.
-            RxState::Registered if inner.stored_waker_wakes(cx.waker()) => return Poll::Pending,
+            RxState::Registered if inner.stored_waker_wakes(cx.waker()) => return self.waiting(),
             // Stored, but for another task (the receiver moved): take the
             // cell back before rewriting it. AcqRel: Acquire sees a value
             // sent meanwhile; then store ours below, unless that happened.
@@ -278,14 +294,14 @@ impl<T> Future for Receiver<T> {
                 taken if taken & DONE != 0 => taken,
                 _ => match inner.register(cx.waker()) {
                     Some(finished) => finished,
-                    None => return Poll::Pending,
+                    None => return self.waiting(),
                 },
             },
             // Nothing stored yet: store our waker, unless the sender
             // finishes first.
             RxState::Empty => match inner.register(cx.waker()) {
                 Some(finished) => finished,
-                None => return Poll::Pending,
+                None => return self.waiting(),
             },
         };
         // The sender finished: a value (VALUE) or nothing (TX_GONE).

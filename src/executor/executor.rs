@@ -17,10 +17,12 @@
 // (`Executor::builder()` and `Builder::build()`); apart, they would import
 // each other in a cycle.
 
-use super::diagnostics::{Diagnostic, Diagnostics, Hook};
+use super::diagnostic::Diagnostic;
+use super::diagnostics::{Diagnostics, Hook, default_watchdog};
 use super::join_handle::JoinHandle;
 use super::observer::{Fanout, Observer};
 use super::run_loop::RunLoop;
+use super::watchdog::BlockedPollHook;
 use std::fmt;
 use std::future::IntoFuture;
 use std::panic::Location;
@@ -52,7 +54,8 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// An executor with the defaults (real time, FIFO, no watchdog).
+    /// An executor with the defaults (real time, FIFO, the watchdog on in
+    /// debug builds).
     ///
     /// ```
     /// let ex = async_primer::executor::Executor::new();
@@ -217,15 +220,19 @@ impl fmt::Debug for Executor {
 pub struct Builder {
     virtual_time: bool,
     seed: Option<u64>,
-    watchdog: Option<Duration>,
+    /// `None`: the default (on in debug builds); `Some(None)`: off.
+    watchdog: Option<Option<Duration>>,
     hook: Option<Hook>,
     no_diagnostics: bool,
+    /// Where the watchdog's thread reports a blocked poll.
+    blocked: Option<BlockedPollHook>,
     /// An extra observer (a trace), after the diagnostics.
     extra: Option<Box<dyn Observer>>,
 }
 
 impl Builder {
-    /// A builder with the defaults: real time, FIFO order, no watchdog,
+    /// A builder with the defaults: real time, FIFO order, the watchdog on
+    /// in debug builds,
     /// diagnostics printed on stderr.
     ///
     /// ```
@@ -274,19 +281,35 @@ impl Builder {
         self
     }
 
-    /// Reports any single poll that holds the thread longer than `threshold`
-    /// ([`Diagnostic::SlowPoll`], naming the task), and a parked executor
-    /// with no timer armed for that long ([`Diagnostic::Stalled`]).
+    /// Sets the watchdog's threshold (on by default in debug builds, at one
+    /// second; off in release builds unless set here). A poll that holds
+    /// the thread longer is reported *while it still blocks*, from a
+    /// monitor thread ([`Diagnostic::BlockedPoll`]), and again when it
+    /// returns ([`Diagnostic::SlowPoll`]); an executor with nothing to do,
+    /// no timer armed and no blocking job for that long reports once what
+    /// each task waits on ([`Diagnostic::Stalled`]).
     ///
     /// ```
     /// use async_primer::executor::Executor;
     /// use std::time::Duration;
     ///
-    /// let ex = Executor::builder().watchdog(Duration::from_secs(1)).build();
+    /// let ex = Executor::builder().watchdog(Duration::from_millis(200)).build();
     /// ex.block_on(async {});
     /// ```
     pub fn watchdog(mut self, threshold: Duration) -> Builder {
-        self.watchdog = Some(threshold);
+        self.watchdog = Some(Some(threshold));
+        self
+    }
+
+    /// Turns the watchdog off, also in debug builds (no monitor, no stall
+    /// reports; lost wakers and `deadlock:` are still detected).
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::builder().no_watchdog().build();
+    /// assert_eq!(ex.block_on(async { 2 }), 2);
+    /// ```
+    pub fn no_watchdog(mut self) -> Builder {
+        self.watchdog = Some(None);
         self
     }
 
@@ -299,6 +322,34 @@ impl Builder {
     /// ```
     pub fn on_diagnostic(mut self, hook: impl Fn(&Diagnostic<'_>) + 'static) -> Builder {
         self.hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Sends the watchdog's "this poll is blocking right now" reports
+    /// ([`Diagnostic::BlockedPoll`]) to `hook` instead of stderr. It runs on
+    /// the watchdog's own thread, because the executor's thread is the one
+    /// that is stuck, so it must be `Send + Sync`.
+    ///
+    /// ```
+    /// use async_primer::executor::{Diagnostic, Executor};
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let ex = Executor::builder()
+    ///     .watchdog(Duration::from_millis(50))
+    ///     .on_blocked_poll(move |d| log.lock().unwrap().push(d.to_string()))
+    ///     .on_diagnostic(|_| {})
+    ///     .build();
+    /// ex.block_on(async { std::thread::sleep(Duration::from_millis(400)) });
+    /// assert!(seen.lock().unwrap()[0].contains("block_on's future"));
+    /// ```
+    pub fn on_blocked_poll(
+        mut self,
+        hook: impl Fn(&Diagnostic<'_>) + Send + Sync + 'static,
+    ) -> Builder {
+        self.blocked = Some(std::sync::Arc::new(hook));
         self
     }
 
@@ -333,7 +384,14 @@ impl Builder {
     pub fn build(self) -> Executor {
         let diagnostics: Option<Box<dyn Observer>> = match self.no_diagnostics {
             true => None,
-            false => Some(Box::new(Diagnostics::new(self.watchdog, self.hook))),
+            false => {
+                let watchdog = self.watchdog.unwrap_or_else(default_watchdog);
+                Some(Box::new(Diagnostics::new(
+                    watchdog,
+                    self.hook,
+                    self.blocked,
+                )))
+            }
         };
         let observer = match (diagnostics, self.extra) {
             (Some(first), Some(second)) => {

@@ -62,6 +62,7 @@
 //! [`Waker`]: std::task::Waker
 
 mod blocking;
+mod diagnostic;
 mod diagnostics;
 #[allow(clippy::module_inception)] // the file is named after its type
 mod executor;
@@ -73,9 +74,10 @@ mod run_loop;
 mod task;
 mod task_info;
 mod waker;
+mod watchdog;
 mod yield_now;
 
-pub use diagnostics::Diagnostic;
+pub use diagnostic::Diagnostic;
 pub use executor::{Builder, Executor};
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
@@ -278,6 +280,31 @@ pub fn current_task() -> Option<TaskInfo> {
         })
     })
     .flatten()
+}
+
+/// Notes what the task being polled waits on, for the stall report: called
+/// by the crate's primitives when their poll returns `Pending`. Costs one
+/// thread-local read when nobody asked (release builds by default).
+#[inline]
+pub(crate) fn note_wait(
+    what: &'static str,
+    created_at: Option<&'static Location<'static>>,
+    holder: Option<u32>,
+) {
+    run_loop::with_current(|rl| {
+        rl.note_wait(observer::Wait {
+            what,
+            created_at,
+            holder,
+        })
+    });
+}
+
+/// The id of the task being polled on this thread, if any (for the
+/// primitives' "who used this end last" notes).
+#[inline]
+pub(crate) fn current_task_id() -> Option<u32> {
+    run_loop::with_current(|rl| rl.current_id()).flatten()
 }
 
 /// True while an executor is running on this thread (inside `block_on`,

@@ -70,10 +70,25 @@ pub(crate) enum PollEnd {
     Finished,
 }
 
+/// What a waiting task waits on, as the primitive it awaited noted it
+/// (`executor::note_wait`, called when its poll returns `Pending`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Wait {
+    /// `"a oneshot"`, `"room in an mpsc channel"`, `"a promise"`, ...
+    pub(crate) what: &'static str,
+    /// Where that thing was created (`#[track_caller]`).
+    pub(crate) created_at: Option<&'static Location<'static>>,
+    /// The task that holds the other end, when the primitive knows it (a
+    /// JoinHandle knows: its task).
+    pub(crate) holder: Option<u32>,
+}
+
 /// A waiting task, as the run loop sees it before parking.
 #[derive(Clone, Debug)]
 pub(crate) struct Waiting<'a> {
     pub(crate) task: TaskDesc<'a>,
+    /// What it waits on, if the primitive said.
+    pub(crate) waits_on: Option<Wait>,
     /// Wakers of this task alive anywhere.
     pub(crate) wakers: usize,
     /// Wakers of this task alive outside the executor (a waker kept in
@@ -118,6 +133,11 @@ pub(crate) trait Observer {
     fn wants_every_event(&self) -> bool {
         false
     }
+    /// True to have primitives note what each task waits on (a small cost
+    /// at every `Pending`), for stall reports.
+    fn wants_waits(&self) -> bool {
+        false
+    }
     /// A task was spawned (block_on's future counts as task 0).
     fn spawned(&self, _task: &TaskDesc<'_>) {}
     /// A poll is about to start.
@@ -151,6 +171,9 @@ pub(crate) struct Fanout(pub(crate) Box<dyn Observer>, pub(crate) Box<dyn Observ
 impl Observer for Fanout {
     fn wants_every_event(&self) -> bool {
         self.0.wants_every_event() || self.1.wants_every_event()
+    }
+    fn wants_waits(&self) -> bool {
+        self.0.wants_waits() || self.1.wants_waits()
     }
     fn spawned(&self, task: &TaskDesc<'_>) {
         self.0.spawned(task);

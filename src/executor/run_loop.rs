@@ -47,7 +47,7 @@
 // task has work, and the thread could never sleep).
 
 use super::blocking::{Job, Pool};
-use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Waiting, WakeSource};
+use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Wait, Waiting, WakeSource};
 use super::queues::{ReadyQueue, TaskList};
 use super::task::{
     CANCELLED, COMPLETE, Ending, JOIN, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs,
@@ -95,6 +95,11 @@ pub(crate) struct RunLoop {
     /// The observer wants every event, not only the notable ones (a lost
     /// waker, a panic, parking): see `Observer::wants_every_event`.
     every_event: bool,
+    /// The observer wants to know what each task waits on.
+    explain: bool,
+    /// What each task waits on, by task-list slot (only with `explain`).
+    waits: RefCell<Vec<Option<Wait>>>,
+    block_on_wait: Cell<Option<Wait>>,
     /// The header whose reference count counts block_on's wakers.
     block_on: Cell<TaskRef>,
     /// Where the running `block_on` was called.
@@ -124,6 +129,9 @@ impl RunLoop {
             names: RefCell::new(HashMap::new()),
             driver: Rc::new(Driver::new(virtual_time)),
             every_event: observer.as_ref().is_some_and(|o| o.wants_every_event()),
+            explain: observer.as_ref().is_some_and(|o| o.wants_waits()),
+            waits: RefCell::new(Vec::new()),
+            block_on_wait: Cell::new(None),
             observer,
             block_on_at: Cell::new(Location::caller()),
             current: Cell::new(None),
@@ -160,6 +168,31 @@ impl RunLoop {
         task
     }
 
+    /// The task being polled waits on `wait` (see `observer::Wait`).
+    pub(crate) fn note_wait(&self, wait: Wait) {
+        if let (true, Some(task)) = (self.explain, self.current.get()) {
+            match task.header().id {
+                0 => self.block_on_wait.set(Some(wait)),
+                _ => self.set_wait(task, Some(wait)),
+            }
+        }
+    }
+
+    /// The id of the task being polled (0: block_on's future).
+    #[inline]
+    pub(crate) fn current_id(&self) -> Option<u32> {
+        self.current.get().map(|t| t.header().id)
+    }
+
+    fn set_wait(&self, task: TaskRef, wait: Option<Wait>) {
+        let index = task.header().index.get() as usize;
+        let mut waits = self.waits.borrow_mut();
+        if waits.len() <= index {
+            waits.resize(index + 1, None);
+        }
+        waits[index] = wait;
+    }
+
     /// Queues `f` to run after the current poll, before any other task.
     pub(crate) fn queue_microtask(&self, f: Box<dyn FnOnce()>) {
         self.microtasks.borrow_mut().push_back(f);
@@ -192,6 +225,9 @@ impl RunLoop {
                 observer.poll_started(&me);
             }
             self.current.set(Some(header));
+            if self.explain {
+                self.block_on_wait.set(None);
+            }
             let polled = future.as_mut().poll(&mut cx);
             self.current.set(None);
             if let Some(observer) = self.chatty() {
@@ -308,6 +344,9 @@ impl RunLoop {
                 self.with_info(task, |info| observer.poll_started(info));
             }
             self.current.set(Some(task));
+            if self.explain {
+                self.set_wait(task, None);
+            }
             // SAFETY: as above.
             let ran = unsafe { (vtable.poll)(task, &mut cx) };
             self.current.set(None);
@@ -369,6 +408,9 @@ impl RunLoop {
     /// Drops the executor's reference to `task`.
     fn remove(&self, task: TaskRef) {
         let index = task.header().index.get() as usize;
+        if self.explain {
+            self.set_wait(task, None);
+        }
         self.tasks.borrow_mut().remove(index);
         let mut names = self.names.borrow_mut();
         if !names.is_empty() {
@@ -502,10 +544,12 @@ impl RunLoop {
             task: TaskRef,
             info: TaskDesc<'a>,
             inside: &HashMap<TaskRef, usize>,
+            waits_on: Option<Wait>,
         ) -> Waiting<'a> {
             let state = task.header().state.load(Ordering::Acquire);
             Waiting {
                 task: info,
+                waits_on,
                 wakers: wakers_in(state),
                 wakers_outside: wakers_in(state) - inside.get(&task).copied().unwrap_or(0),
                 scheduled: state & SCHEDULED != 0,
@@ -513,12 +557,19 @@ impl RunLoop {
         }
         let mut in_flight = false;
         if let Some(header) = block_on {
-            let w = waiting(header, self.block_on_info(), &inside);
+            let w = waiting(
+                header,
+                self.block_on_info(),
+                &inside,
+                self.block_on_wait.get(),
+            );
             in_flight |= w.scheduled;
             visit(w);
         }
         for (task, spawned) in tasks.iter().filter(|(t, _)| live(t)) {
-            let w = waiting(task, info_of(task, spawned, &names), &inside);
+            let index = task.header().index.get() as usize;
+            let waits_on = self.waits.borrow().get(index).copied().flatten();
+            let w = waiting(task, info_of(task, spawned, &names), &inside, waits_on);
             in_flight |= w.scheduled;
             visit(w);
         }
