@@ -108,20 +108,18 @@
 // carry a waker slot (three words instead of one), and moving that bigger
 // handle around showed up in the benchmark.
 
-mod adoption;
 mod combinators;
 mod error;
-mod inner;
-mod inner_ref;
+mod home;
 mod reaction;
 mod resolver;
+mod state;
 mod then;
-mod turnstile;
 mod unhandled;
 mod waiters;
 
 pub use error::{AggregateError, PromiseError};
-pub use inner::PromiseState;
+pub use state::PromiseState;
 pub use resolver::Resolver;
 pub use then::Finally;
 pub use unhandled::{
@@ -135,7 +133,8 @@ use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use inner::InnerRef;
+use crate::sync::Arc;
+use state::Inner;
 
 /// An eventual `Result<T, E>`: eager, shareable, settled once. See the
 /// [module docs](self).
@@ -150,13 +149,13 @@ use inner::InnerRef;
 /// ```
 #[must_use = "a promise does its work anyway; dropping it only means nobody sees the result"]
 pub struct Promise<T, E = PromiseError> {
-    inner: InnerRef<T, E>,
+    inner: Arc<Inner<T, E>>,
 }
 
 impl<T, E: Debug> Promise<T, E> {
     fn settled_at(outcome: Result<T, E>, at: &'static Location<'static>) -> Self {
         Promise {
-            inner: InnerRef::new_settled(outcome, at),
+            inner: Inner::new(Some(outcome), at),
         }
     }
 
@@ -201,12 +200,12 @@ impl<T, E: From<PromiseError> + Debug> Promise<T, E> {
     }
 
     pub(crate) fn pending_at(at: &'static Location<'static>) -> (Self, Resolver<T, E>) {
-        let (inner, second) = InnerRef::new_pending(at);
-        let promise = Promise { inner };
+        let inner = Inner::new(None, at);
         let resolver = Resolver {
-            inner: second,
+            inner: inner.clone(),
             fault: E::from,
         };
+        let promise = Promise { inner };
         (promise, resolver)
     }
 
@@ -268,7 +267,7 @@ impl<T, E> Promise<T, E> {
     /// assert!(!p.ptr_eq(&Promise::resolved(1)));
     /// ```
     pub fn ptr_eq(&self, other: &Self) -> bool {
-        InnerRef::ptr_eq(&self.inner, &other.inner)
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 }
 

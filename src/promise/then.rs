@@ -3,7 +3,7 @@
 //!
 //! Each one returns a new, *derived* promise and registers a reaction on
 //! this one. When this promise settles, the reaction runs your closure
-//! (later, as a task) and settles the derived promise with what it
+//! (later, as a microtask) and settles the derived promise with what it
 //! returned:
 //!
 //! | method | runs on | your closure returns | the derived promise |
@@ -223,16 +223,30 @@ pub trait Finally<T, E>: 'static {
     fn after(self, outcome: Result<T, E>) -> Next<T, E>;
 }
 
-impl<T, E> Finally<T, E> for () {
+// Each one takes JavaScript's ticks: `finally(f)` is there
+// `then(v => Promise.resolve(f()).then(() => v))`, whose handler returns a
+// promise, so the derived promise adopts it (two ticks) after that inner
+// `then` (one tick).
+
+impl<T, E> Finally<T, E> for ()
+where
+    T: Clone + 'static,
+    E: Clone + From<PromiseError> + Debug + 'static,
+{
     fn after(self, outcome: Result<T, E>) -> Next<T, E> {
-        Next::Settle(outcome)
+        Promise::<(), E>::resolved(()).after(outcome)
     }
 }
 
-impl<T, E: 'static> Finally<T, E> for Result<(), E> {
+impl<T, E> Finally<T, E> for Result<(), E>
+where
+    T: Clone + 'static,
+    E: Clone + From<PromiseError> + Debug + 'static,
+{
     fn after(self, outcome: Result<T, E>) -> Next<T, E> {
         match self {
-            Ok(()) => Next::Settle(outcome),
+            Ok(()) => ().after(outcome),
+            // Like a `throw` in the cleanup: rejects at once.
             Err(e) => Next::Settle(Err(e)),
         }
     }

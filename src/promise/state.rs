@@ -1,0 +1,307 @@
+//! The state every handle of one promise shares: one `Arc`.
+//!
+// How it works
+// ------------
+//
+// ```text
+//              settle(Ok)  ──> Fulfilled ─┐  waiters woken, each parked
+//   Pending ──┤                           ├─ reaction dispatched as a
+//              settle(Err) ──> Rejected  ─┘  microtask (home.rs); final
+//      │
+//      └─ while Pending: wakers (`.await`) and reactions park in `slow`;
+//         `follow` records the adoption edge used to find cycles
+// ```
+//
+// * `word` holds the [`PromiseState`] (two bits) and three flags. The
+//   state leaves Pending once, with a Release that publishes `outcome`,
+//   which was written just before by the one resolver; a reader that sees
+//   it settled (Acquire) clones the outcome without a lock. Awaiting a
+//   settled promise is one atomic load.
+// * `slow` (a mutex) holds what waits: wakers, parked reactions, the
+//   adoption edge. The SLOW flag says it holds something, so a settle that
+//   nobody waits for never takes the lock.
+// * `handles` counts user-visible `Promise` clones, so "the last handle
+//   was dropped" can be told apart from "a reaction still holds the state"
+//   (unhandled rejections). The last one sets NO_HANDLES in `word`, so it
+//   and a concurrent rejection change one atomic: one of them sees the other.
+//
+// Rejected alternative: everything under one `Mutex<State>`: simplest, but
+// every `.await` of a settled promise would lock.
+
+use std::fmt::Debug;
+use std::panic::Location;
+use std::task::Waker;
+
+use super::home::{self, Parked};
+use super::waiters::Waiters;
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{Arc, Mutex, UnsafeCell};
+
+const KIND: usize = 0b0011;
+const PENDING: usize = 0;
+const FULFILLED: usize = 1;
+const REJECTED: usize = 2;
+/// `slow` holds something `settle` must deal with.
+const SLOW: usize = 0b0100;
+/// The unhandled-rejection question is answered; whoever sets it reports.
+const REPORT_DONE: usize = 0b1000;
+/// The last `Promise` handle is gone.
+const NO_HANDLES: usize = 0b1_0000;
+
+/// The state of a promise, as [`Promise::state`](super::Promise::state)
+/// reports it.
+///
+/// ```
+/// use async_primer::promise::{Promise, PromiseState};
+///
+/// assert_eq!(Promise::<u8>::resolved(1).state(), PromiseState::Fulfilled);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromiseState {
+    /// Not settled yet.
+    Pending,
+    /// Settled with a value.
+    Fulfilled,
+    /// Settled with an error.
+    Rejected,
+}
+
+pub(crate) struct Inner<T, E> {
+    /// NO_HANDLES | REPORT_DONE | SLOW | kind.
+    word: AtomicUsize,
+    observed: AtomicBool,
+    handles: AtomicUsize,
+    outcome: UnsafeCell<Option<Result<T, E>>>,
+    slow: Mutex<Slow<T, E>>,
+    pub(crate) created_at: &'static Location<'static>,
+    describe: fn(&E) -> String,
+}
+
+struct Slow<T, E> {
+    waiters: Waiters,
+    reactions: Vec<Parked>,
+    /// The promise this one follows, while it waits (cycle detection).
+    following: Option<Arc<Inner<T, E>>>,
+}
+
+// SAFETY: the outcome is written once, by the one resolver, while Pending,
+// and only read after a reader saw the state settled with Acquire. So this
+// shares `&T`/`&E` across threads (needs Sync) and the last `Arc` may drop
+// them on any thread (needs Send). The rest is atomics or behind a mutex.
+unsafe impl<T: Send + Sync, E: Send + Sync> Send for Inner<T, E> {}
+// SAFETY: see above.
+unsafe impl<T: Send + Sync, E: Send + Sync> Sync for Inner<T, E> {}
+
+fn describe<E: Debug>(e: &E) -> String {
+    format!("{e:?}")
+}
+
+impl<T, E> Inner<T, E> {
+    pub(crate) fn new(outcome: Option<Result<T, E>>, at: &'static Location<'static>) -> Arc<Self>
+    where
+        E: Debug,
+    {
+        let kind = match &outcome {
+            None => PENDING,
+            Some(Ok(_)) => FULFILLED,
+            Some(Err(_)) => REJECTED,
+        };
+        Arc::new(Inner {
+            word: AtomicUsize::new(kind),
+            observed: AtomicBool::new(false),
+            handles: AtomicUsize::new(1),
+            outcome: UnsafeCell::new(outcome),
+            slow: Mutex::new(Slow {
+                waiters: Waiters::Empty,
+                reactions: Vec::new(),
+                following: None,
+            }),
+            created_at: at,
+            describe: describe::<E>,
+        })
+    }
+
+    pub(crate) fn state(&self) -> PromiseState {
+        // Acquire: pairs with the Release in `settle`, so a reader that
+        // sees a settled state also sees the outcome written before it.
+        match self.word.load(Ordering::Acquire) & KIND {
+            PENDING => PromiseState::Pending,
+            FULFILLED => PromiseState::Fulfilled,
+            _ => PromiseState::Rejected,
+        }
+    }
+
+    pub(crate) fn is_pending(&self) -> bool {
+        self.state() == PromiseState::Pending
+    }
+
+    /// A copy of the outcome, if settled.
+    pub(crate) fn outcome(&self) -> Option<Result<T, E>>
+    where
+        T: Clone,
+        E: Clone,
+    {
+        (!self.is_pending()).then(|| self.settled_outcome())
+    }
+
+    /// A copy of the outcome; the caller saw the state settled.
+    pub(crate) fn settled_outcome(&self) -> Result<T, E>
+    where
+        T: Clone,
+        E: Clone,
+    {
+        // SAFETY: settled (seen with Acquire), so written and never again.
+        self.outcome.with(|p| match unsafe { &*p } {
+            Some(Ok(value)) => Ok(value.clone()),
+            Some(Err(error)) => Err(error.clone()),
+            None => unreachable!("a settled promise has an outcome"),
+        })
+    }
+
+    /// Settles; only the (unique) resolver calls this, once. `reportable`:
+    /// whether an unobserved rejection should be reported as unhandled.
+    pub(crate) fn settle(&self, outcome: Result<T, E>, reportable: bool) {
+        debug_assert!(self.is_pending(), "settled twice");
+        let kind = if outcome.is_ok() { FULFILLED } else { REJECTED };
+        // SAFETY: we are the only writer, and nobody reads before the state
+        // leaves Pending (below).
+        self.outcome.with_mut(|p| unsafe { *p = Some(outcome) });
+        let flags = if reportable { kind } else { kind | REPORT_DONE };
+        // Release: publishes the outcome (see `state`). Acquire: if the last
+        // handle is gone, see its owners' `observed` stores. (`fetch_add`
+        // = `fetch_or` here: the kind bits and REPORT_DONE are still 0.)
+        let before = self.word.fetch_add(flags, Ordering::AcqRel);
+        if before & SLOW != 0 {
+            // Registrations finished before we got the lock, and later
+            // ones see the state settled: take everything.
+            let mut slow = self.slow.lock();
+            let waiters = std::mem::take(&mut slow.waiters);
+            let reactions = std::mem::take(&mut slow.reactions);
+            let following = slow.following.take();
+            drop(slow);
+            waiters.wake_all();
+            // In registration order (A+ 2.2.6).
+            reactions.into_iter().for_each(home::dispatch);
+            drop(following);
+        }
+        if kind == REJECTED && before & NO_HANDLES != 0 && !self.observed.load(Ordering::Relaxed) {
+            self.report_once();
+        }
+    }
+
+    /// Raises SLOW and locks, unless settled (then `None`).
+    fn lock_pending(&self) -> Option<crate::sync::MutexGuard<'_, Slow<T, E>>> {
+        if !self.is_pending() {
+            return None;
+        }
+        let slow = self.slow.lock();
+        // SLOW first: a settle not yet done will see it and take the lock
+        // (after us). Acquire: as in `state`.
+        (self.word.fetch_or(SLOW, Ordering::Acquire) & KIND == PENDING).then_some(slow)
+    }
+
+    /// Registers `waker` unless settled; returns whether settled.
+    pub(crate) fn poll_settled(&self, key: &mut Option<u32>, waker: &Waker) -> bool {
+        match self.lock_pending() {
+            Some(mut slow) => {
+                slow.waiters.register(key, waker);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// A waiter goes away before the promise settled: free its slot.
+    pub(crate) fn forget_waiter(&self, key: u32) {
+        if let Some(mut slow) = self.lock_pending() {
+            slow.waiters.remove(key);
+        }
+    }
+
+    /// Parks `job` until the promise settles; gives it back if settled.
+    pub(crate) fn park(&self, job: Box<dyn FnOnce()>) -> Option<Box<dyn FnOnce()>> {
+        match self.lock_pending() {
+            Some(mut slow) => {
+                slow.reactions.push(home::park(job));
+                None
+            }
+            None => Some(job),
+        }
+    }
+
+    /// Records that `this` now follows `target`; false if that would be a
+    /// cycle (A+ 2.3.1; then nothing is recorded). The edge is written
+    /// *before* walking, so two promises adopting each other at once on
+    /// two threads cannot both miss the cycle. Each walk ends at a promise
+    /// that follows nobody, and the edge is pointed straight there (path
+    /// compression), so chains stay short to walk and to drop.
+    pub(crate) fn follow(this: &Arc<Self>, target: &Arc<Self>) -> bool {
+        match this.lock_pending() {
+            Some(mut slow) => slow.following = Some(target.clone()),
+            None => return true,
+        }
+        let mut current = target.clone();
+        loop {
+            if Arc::ptr_eq(&current, this) {
+                this.slow.lock().following = None;
+                return false;
+            }
+            let next = current.slow.lock().following.clone();
+            match next {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+        let mut slow = this.slow.lock();
+        if slow.following.is_some() {
+            slow.following = Some(current);
+        }
+        true
+    }
+
+    // ---- unhandled rejections ----
+
+    /// Someone looked at (or will look at) the outcome.
+    pub(crate) fn mark_observed(&self) {
+        // Relaxed: made visible to the last handle's owner by the Release
+        // decrement of `handles` that follows it on this thread.
+        self.observed.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn handle_cloned(&self) {
+        // Relaxed: made from an existing handle (as in `Arc::clone`). Once
+        // observed, the count is never looked at again: skipped.
+        if !self.observed.load(Ordering::Relaxed) {
+            self.handles.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn handle_dropped(&self) {
+        if self.observed.load(Ordering::Relaxed) {
+            return; // nothing will be reported: the count no longer matters
+        }
+        // AcqRel: publishes this handle's `observed` store to whoever drops
+        // the last handle, and (for the last one) sees all of theirs.
+        if self.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // AcqRel: as in `settle`.
+        let before = self.word.fetch_or(NO_HANDLES, Ordering::AcqRel);
+        if before & KIND == REJECTED && !self.observed.load(Ordering::Relaxed) {
+            self.report_once();
+        }
+    }
+
+    fn report_once(&self) {
+        // Relaxed: only the flag itself is decided here.
+        if self.word.fetch_or(REPORT_DONE, Ordering::Relaxed) & REPORT_DONE != 0 {
+            return;
+        }
+        // SAFETY: only called when Rejected: the outcome is written for good.
+        let text = self.outcome.with(|p| match unsafe { &*p } {
+            Some(Err(e)) => (self.describe)(e),
+            _ => String::new(),
+        });
+        super::unhandled::report(self.created_at, &text);
+    }
+}
