@@ -45,6 +45,9 @@ use futures::task::LocalSpawnExt;
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
 
+#[path = "peers/micro.rs"]
+mod micro;
+
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
 // ---------------------------------------------------------------------------
@@ -1211,7 +1214,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 11] = [
+    let workloads: [(&str, Workload); 12] = [
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1219,6 +1222,7 @@ fn main() {
         ("block_on_ready", block_on_ready),
         ("promise_resolve_await", promise_roundtrip),
         ("promise_chain", promise_chain),
+        ("promise_vs_node", micro::workloads),
         ("join_all", join_all),
         ("timers", timers),
         ("emit", emit),
