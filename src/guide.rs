@@ -47,3 +47,9 @@ pub mod ch07_testing {
 pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
+
+/// Chapter 12: the event loop: tasks, microtasks and timers, puzzle by
+/// puzzle beside JavaScript.
+pub mod ch12_event_loop {
+    #![doc = include_str!("../docs/ch12-event-loop.md")]
+}
