@@ -50,7 +50,10 @@ fn run_on(ex: Executor, script: fn()) -> Vec<String> {
 /// timers also run under seeded (task-shuffling) executors: microtasks
 /// never move.
 fn puzzle(name: &str, script: fn()) {
-    let path = format!("{}/tests/event_loop/{name}.expected", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/event_loop/{name}.expected",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let expected: Vec<&str> = expected.lines().collect();
     let got = run_on(Executor::builder().virtual_time().build(), script);
@@ -68,7 +71,7 @@ fn puzzle(name: &str, script: fn()) {
 fn micro_vs_macro() {
     puzzle("micro_vs_macro", || {
         log("script start");
-        let _ = set_timeout(ms(0), || log("setTimeout"));
+        let _timer = set_timeout(ms(0), || log("setTimeout"));
         let _ = P::resolved(())
             .then(|_| log("promise1"))
             .then(|_| log("promise2"));
@@ -79,7 +82,7 @@ fn micro_vs_macro() {
 #[test]
 fn nested_microtask_before_timer() {
     puzzle("nested_microtask_before_timer", || {
-        let _ = set_timeout(ms(0), || log("timeout"));
+        let _timer = set_timeout(ms(0), || log("timeout"));
         queue_microtask(|| {
             log("micro 1");
             queue_microtask(|| {
@@ -94,12 +97,12 @@ fn nested_microtask_before_timer() {
 #[test]
 fn microtasks_between_timers() {
     puzzle("microtasks_between_timers", || {
-        let _ = set_timeout(ms(0), || {
+        let _timer = set_timeout(ms(0), || {
             log("timer 1");
             let _ = P::resolved(()).then(|_| log("promise in timer 1"));
             queue_microtask(|| log("microtask in timer 1"));
         });
-        let _ = set_timeout(ms(0), || {
+        let _timer = set_timeout(ms(0), || {
             log("timer 2");
             let _ = P::resolved(()).then(|_| log("promise in timer 2"));
         });
@@ -127,7 +130,10 @@ fn catch_chain() {
     puzzle("catch_chain", || {
         let _ = P::<()>::rejected(err("x"))
             .then(|_| log("skipped"))
-            .catch(|_| Ok::<_, PromiseError>(log("catch 1")))
+            .catch(|_| {
+                log("catch 1");
+                Ok::<_, PromiseError>(())
+            })
             .then(|_| log("after catch"));
         let _ = P::resolved(())
             .then(|_| log("plain 1"))
@@ -144,7 +150,7 @@ fn then_returns_promise() {
                 log(0);
                 P::resolved(4)
             })
-            .then(|x| log(x));
+            .then(log);
         let _ = P::resolved(())
             .then(|_| log(1))
             .then(|_| log(2))
@@ -176,8 +182,8 @@ fn all_and_finally() {
 #[test]
 fn adoption_and_combinators() {
     puzzle("adoption_and_combinators", || {
-        let _ = set_timeout(ms(10), || log("timer 10"));
-        let _ = set_timeout(ms(5), || log("timer 5"));
+        let _timer = set_timeout(ms(10), || log("timer 10"));
+        let _timer = set_timeout(ms(5), || log("timer 5"));
         let (outer, resolve_outer) = P::<&str>::with_resolvers();
         let _ = outer.then(|v| log(format!("outer {v}")));
         resolve_outer.follow(P::resolved("inner"));

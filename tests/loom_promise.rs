@@ -223,7 +223,11 @@ fn settle_from_another_thread_races_the_drain_and_parking() {
             out
         });
         assert_eq!(out, Ok(3));
-        assert_eq!(runs.load(Ordering::SeqCst), 1, "the reaction ran exactly once");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "the reaction ran exactly once"
+        );
         drop(ex);
         // The derived promise's value (and the copy `.await` made) are gone
         // with the executor: nothing leaked, nothing dropped twice.

@@ -399,7 +399,10 @@ fn block_on_drains_microtasks_and_a_rejection_still_unhandled_is_reported() {
     // block_on ran them before returning: the derived promise was rejected
     // with nobody left to see it, and that was reported.
     assert_eq!(*ran.borrow(), ["microtask"]);
-    assert_eq!(reported_at(line), vec![r#"Rejected("at the end")"#.to_string()]);
+    assert_eq!(
+        reported_at(line),
+        vec![r#"Rejected("at the end")"#.to_string()]
+    );
 }
 
 #[test]

@@ -35,7 +35,11 @@ fn node<'a>(workload: &'static str, n: usize) -> Contender<'a> {
             .arg(n.to_string())
             .output()
             .expect("node ran before");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .trim()
             .parse()

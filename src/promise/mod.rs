@@ -132,8 +132,8 @@ mod unhandled;
 mod waiters;
 
 pub use error::{AggregateError, PromiseError};
-pub use state::PromiseState;
 pub use resolver::Resolver;
+pub use state::PromiseState;
 pub use then::Finally;
 pub use unhandled::{
     UnhandledRejection, UnhandledRejectionHook, set_unhandled_rejection_hook,
