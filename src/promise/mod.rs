@@ -94,9 +94,9 @@
 //! this crate's executor (futures' `Shared` needs none, because it runs
 //! nothing: it only wakes whoever polls it).
 //!
-//! Cost: one allocation per promise (an `Arc`). Resolving a promise nobody
-//! waits for yet and then awaiting it is three atomic read-modify-writes
-//! (settle, and two reference drops); a `then` is one more allocation
+//! Cost: one allocation per promise. Resolving a promise nobody waits for
+//! yet and then awaiting it is two atomic read-modify-writes (one settles
+//! and drops the resolver's reference, one drops the last handle's); a `then` is one more allocation
 //! (its closure), and one slot in this thread's parking place while the
 //! promise is pending.
 //!
@@ -107,7 +107,7 @@
 
 // How it works
 // ------------
-// `Promise` is an `Arc` of `Inner`, the shared state (state.rs: the state
+// `Promise` is a counted reference (`Ref`) to `Inner`, the shared state (state.rs: the state
 // machine and its diagram; waiters.rs: the wakers of `.await`s).
 // Continuations (then.rs) and combinators (combinators.rs) are built on
 // one primitive, a reaction (reaction.rs): a closure queued as a microtask
@@ -146,8 +146,7 @@ use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::Arc;
-use state::Inner;
+use state::Ref;
 
 /// An eventual `Result<T, E>`: eager, shareable, settled once. See the
 /// [module docs](self).
@@ -162,13 +161,13 @@ use state::Inner;
 /// ```
 #[must_use = "a promise does its work anyway; dropping it only means nobody sees the result"]
 pub struct Promise<T, E = PromiseError> {
-    inner: Arc<Inner<T, E>>,
+    inner: Ref<T, E>,
 }
 
 impl<T, E: Debug> Promise<T, E> {
     fn settled_at(outcome: Result<T, E>, at: &'static Location<'static>) -> Self {
         Promise {
-            inner: Inner::new(Some(outcome), at),
+            inner: Ref::new(Some(outcome), 1, at),
         }
     }
 
@@ -213,9 +212,9 @@ impl<T, E: From<PromiseError> + Debug> Promise<T, E> {
     }
 
     pub(crate) fn pending_at(at: &'static Location<'static>) -> (Self, Resolver<T, E>) {
-        let inner = Inner::new(None, at);
+        let inner = Ref::new(None, 2, at);
         let resolver = Resolver {
-            inner: inner.clone(),
+            inner: inner.second(),
             fault: E::from,
         };
         let promise = Promise { inner };
@@ -280,7 +279,7 @@ impl<T, E> Promise<T, E> {
     /// assert!(!p.ptr_eq(&Promise::resolved(1)));
     /// ```
     pub fn ptr_eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Ref::ptr_eq(&self.inner, &other.inner)
     }
 }
 

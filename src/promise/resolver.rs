@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use super::state::Inner;
+use std::mem::ManuallyDrop;
+
+use super::state::{Inner, Ref};
 use super::{Promise, PromiseError};
-use crate::sync::Arc;
 
 /// Settles its [`Promise`] once: [`resolve`](Self::resolve),
 /// [`reject`](Self::reject), [`settle`](Self::settle) or
@@ -34,7 +35,7 @@ use crate::sync::Arc;
 /// assert_eq!(futures::executor::block_on(promise.into_future()), Err(PromiseError::Broken));
 /// ```
 pub struct Resolver<T, E = PromiseError> {
-    pub(super) inner: Arc<Inner<T, E>>,
+    pub(super) inner: Ref<T, E>,
     /// `E::from`, captured where the bound `E: From<PromiseError>` was
     /// known, so that `Drop` (which cannot have extra bounds) can use it.
     pub(super) fault: fn(PromiseError) -> E,
@@ -51,7 +52,7 @@ impl<T, E> Resolver<T, E> {
     /// ```
     #[inline]
     pub fn resolve(self, value: T) {
-        self.inner.settle(Ok(value), true);
+        Inner::fulfil(self.into_ref(), value, true);
     }
 
     /// Rejects the promise with `error`.
@@ -76,8 +77,17 @@ impl<T, E> Resolver<T, E> {
     /// ```
     #[inline]
     pub fn settle(self, outcome: Result<T, E>) {
-        self.inner.settle(outcome, true);
-        // Our `Drop` then finds the promise settled and does nothing.
+        Inner::settle(self.into_ref(), outcome, true);
+    }
+
+    /// Gives up the resolver without running its `Drop`, handing over its
+    /// reference (which `Inner::settle` consumes).
+    #[inline]
+    fn into_ref(self) -> Ref<T, E> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the reference
+        // moves out exactly once; `fault` is a plain fn pointer.
+        unsafe { std::ptr::read(&this.inner) }
     }
 
     /// Makes the promise follow `other`: it settles when `other` does, the
@@ -149,7 +159,11 @@ impl<T, E> Drop for Resolver<T, E> {
         };
         // Not reported as unhandled: the panic is already reported, and a
         // broken promise means "nobody will settle this", not "it failed".
-        self.inner.settle(Err((self.fault)(why)), false);
+        // The reference moves to `settle`; ours is replaced by a clone
+        // that drops normally right after.
+        let extra = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, extra);
+        Inner::settle(inner, Err((self.fault)(why)), false);
     }
 }
 
