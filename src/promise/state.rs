@@ -385,7 +385,7 @@ impl<T, E> Ref<T, E> {
         };
         let mut slot = Box::<Inner<T, E>>::new_uninit();
         slot.write(Inner {
-            word: AtomicUsize::new(refs * REF | kind),
+            word: AtomicUsize::new((refs * REF) | kind),
             observed: AtomicBool::new(false),
             handles: AtomicUsize::new(1),
             outcome: UnsafeCell::new(outcome),
