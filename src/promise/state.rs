@@ -172,7 +172,7 @@ impl<T, E> Inner<T, E> {
     ) {
         debug_assert!(this.is_pending(), "settled twice");
         this.outcome.with_mut(write);
-        if kind == FULFILLED && this.settle_fast(&this) {
+        if kind == FULFILLED && Ref::settle_fast(&this) {
             std::mem::forget(this); // its reference was given up
             return;
         }
@@ -430,18 +430,20 @@ impl<T, E> Ref<T, E> {
     }
 }
 
-impl<T, E> Inner<T, E> {
+impl<T, E> Ref<T, E> {
     /// Fulfilled with nobody waiting (no SLOW): set the kind and drop the
     /// caller's reference, `this`, in one step. False if SLOW is set; then
-    /// nothing changed. On true the caller must forget `this`.
+    /// nothing changed. On true the caller must forget `this`. (Not a
+    /// method of `Inner`: a `&self` argument would still be live when the
+    /// `Inner` is freed, which Miri rightly reports.)
     #[inline]
-    fn settle_fast(&self, this: &Ref<T, E>) -> bool {
-        let mut word = self.word.load(Ordering::Relaxed);
+    fn settle_fast(this: &Self) -> bool {
+        let mut word = this.word.load(Ordering::Relaxed);
         while word & SLOW == 0 {
             // Release: publishes the outcome (see `state`). The kind bits
             // are 0 while Pending, so adding FULFILLED sets them.
             let new = word - REF + FULFILLED;
-            match self
+            match this
                 .word
                 .compare_exchange_weak(word, new, Ordering::Release, Ordering::Relaxed)
             {
