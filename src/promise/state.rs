@@ -87,7 +87,10 @@ pub(crate) struct Inner<T, E> {
 
 struct Slow<T, E> {
     waiters: Waiters,
-    reactions: Vec<Parked>,
+    /// Parked reactions, in registration order: the first inline (most
+    /// promises have one, and a `Vec` would cost an allocation each).
+    first: Option<Parked>,
+    more: Vec<Parked>,
     /// The promise this one follows, while it waits (cycle detection).
     following: Option<Ref<T, E>>,
 }
@@ -194,12 +197,12 @@ impl<T, E> Inner<T, E> {
             // ones see the state settled: take everything.
             let mut slow = this.slow.lock();
             let waiters = std::mem::take(&mut slow.waiters);
-            let reactions = std::mem::take(&mut slow.reactions);
+            let (first, more) = (slow.first.take(), std::mem::take(&mut slow.more));
             let following = slow.following.take();
             drop(slow);
             waiters.wake_all();
             // In registration order (A+ 2.2.6).
-            reactions.into_iter().for_each(home::dispatch);
+            first.into_iter().chain(more).for_each(home::dispatch);
             drop(following);
         }
         if kind == REJECTED && before & NO_HANDLES != 0 && !this.observed.load(Ordering::Relaxed) {
@@ -240,7 +243,11 @@ impl<T, E> Inner<T, E> {
     pub(crate) fn park(&self, job: Box<dyn FnOnce()>) -> Option<Box<dyn FnOnce()>> {
         match self.lock_pending() {
             Some(mut slow) => {
-                slow.reactions.push(home::park(job));
+                let parked = home::park(job);
+                match slow.first {
+                    None => slow.first = Some(parked),
+                    Some(_) => slow.more.push(parked),
+                }
                 None
             }
             None => Some(job),
@@ -391,7 +398,8 @@ impl<T, E> Ref<T, E> {
             outcome: UnsafeCell::new(outcome),
             slow: ManuallyDrop::new(Mutex::new(Slow {
                 waiters: Waiters::Empty,
-                reactions: Vec::new(),
+                first: None,
+                more: Vec::new(),
                 following: None,
             })),
             created_at: at,
