@@ -51,6 +51,8 @@ use async_primer::promise::Promise;
 mod ladder;
 #[path = "peers/locks.rs"]
 mod locks;
+#[path = "peers/micro.rs"]
+mod micro;
 #[path = "peers/streams.rs"]
 mod streams;
 
@@ -1312,6 +1314,7 @@ fn main() {
         ("block_on_ready", block_on_ready),
         ("promise_resolve_await", promise_roundtrip),
         ("promise_chain", promise_chain),
+        ("promise_vs_node", micro::workloads),
         ("join_all", join_all),
         ("timers", timers),
         ("emit", emit),

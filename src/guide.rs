@@ -57,3 +57,9 @@ pub mod ch10_streams {
 pub mod ch11_locks {
     #![doc = include_str!("../docs/ch11-locks.md")]
 }
+
+/// Chapter 12: the event loop: tasks, microtasks and timers, puzzle by
+/// puzzle beside JavaScript.
+pub mod ch12_event_loop {
+    #![doc = include_str!("../docs/ch12-event-loop.md")]
+}

@@ -383,6 +383,48 @@ fn a_handler_passes_the_rejection_on_and_the_derived_promise_is_reported() {
     );
 }
 
+#[test]
+fn block_on_drains_microtasks_and_a_rejection_still_unhandled_is_reported() {
+    reports();
+    let line = line!() + 4;
+    let ran = Rc::new(RefCell::new(Vec::new()));
+    let log = ran.clone();
+    async_primer::block_on(async move {
+        let derived = P::<u8>::rejected(err("at the end")).then(|v| v + 1);
+        let l = log.clone();
+        async_primer::queue_microtask(move || l.borrow_mut().push("microtask"));
+        drop(derived);
+        // The future finishes now: its reactions have not run yet.
+    });
+    // block_on ran them before returning: the derived promise was rejected
+    // with nobody left to see it, and that was reported.
+    assert_eq!(*ran.borrow(), ["microtask"]);
+    assert_eq!(
+        reported_at(line),
+        vec![r#"Rejected("at the end")"#.to_string()]
+    );
+}
+
+#[test]
+fn a_rejection_handled_in_the_last_microtasks_is_not_reported() {
+    reports();
+    let line = line!();
+    let out = Rc::new(RefCell::new(None));
+    let o = out.clone();
+    async_primer::block_on(async move {
+        let _ = P::<u8>::rejected(err("caught late"))
+            .then(|v| v + 1)
+            .catch(move |e| {
+                *o.borrow_mut() = Some(e);
+                Ok::<_, PromiseError>(0)
+            });
+    });
+    assert_eq!(*out.borrow(), Some(err("caught late")));
+    for l in line + 4..=line + 6 {
+        assert!(reported_at(l).is_empty(), "line {l}");
+    }
+}
+
 // ---- no stack overflow ----
 
 const LONG: u32 = if cfg!(miri) { 1_000 } else { 1_000_000 };

@@ -1,36 +1,12 @@
-//! `all`, `all_settled`, `any`, `race`: one promise from many.
-//!
-//! | combinator | fulfils with | rejects with | of no promises |
-//! |---|---|---|---|
-//! | [`Promise::all`] | every value, in input order | the first rejection | `Ok(vec![])` |
-//! | [`Promise::all_settled`] | every outcome, in input order | never (only faults) | `Ok(vec![])` |
-//! | [`Promise::any`] | the first value | every error, in input order ([`AggregateError`]) | `Err` with no errors |
-//! | [`Promise::race`] | the first value... | ...or the first error, whichever settles first | `Err(`[`PromiseError::EmptyRace`]`)` |
-//!
-//! "First" means first to settle, as seen by the reactions, which run in
-//! the order the inputs settled. Every input gets a reaction, so none of
-//! them is reported as an unhandled rejection. Inputs that lose keep
-//! running (promises cannot be cancelled); their outcome is ignored.
-//!
-//! ```
-//! use async_primer::promise::{Promise, PromiseError};
-//!
-//! async_primer::block_on(async {
-//!     let ok = |v| Promise::<u8>::resolved(v);
-//!     let bad = || Promise::<u8>::rejected(PromiseError::from("no"));
-//!     assert_eq!(Promise::all([ok(1), ok(2)]).await, Ok(vec![1, 2]));
-//!     assert!(Promise::all([ok(1), bad()]).await.is_err());
-//!     assert_eq!(Promise::any([bad(), ok(3)]).await, Ok(3));
-//!     assert_eq!(Promise::race(Vec::<Promise<u8>>::new()).await, Err(PromiseError::EmptyRace));
-//! });
-//! ```
+//! `all`, `all_settled`, `any`, `race`: one promise from many (the table
+//! is in the module docs of `promise`). Each is built from reactions
+//! ([`Promise::react`]) that share a small state on the calling thread:
+//! the results so far, how many are missing, and the resolver, taken by
+//! whoever settles the combined promise. So each takes JavaScript's ticks:
+//! it settles in the tick its deciding input's reaction runs.
 //!
 //! Why `race` of nothing rejects: JavaScript's `Promise.race([])` stays
 //! pending forever, a silent hang this crate promises never to have.
-//!
-//! Each is built from reactions ([`Promise::react`]) that share a small
-//! state on the calling thread: the results so far, how many are missing,
-//! and the resolver, taken by whoever settles the combined promise.
 
 use std::fmt::Debug;
 use std::panic::Location;

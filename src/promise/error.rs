@@ -1,32 +1,5 @@
-//! The errors a promise can be rejected with by the crate itself.
-//!
-//! A promise's error type `E` is yours: `Promise<User, MyError>`. But some
-//! rejections do not come from your code at all: the [`Resolver`] was
-//! dropped without settling, a continuation panicked, a promise was told to
-//! wait for itself. Those are [`PromiseError`]s, and every error type used
-//! with continuations must be able to hold one: `E: From<PromiseError>`.
-//! The default error type, `Promise<T>` = `Promise<T, PromiseError>`, is
-//! `PromiseError` itself, which also has a [`PromiseError::Rejected`]
-//! variant for your own messages.
-//!
-//! ```
-//! use async_primer::promise::PromiseError;
-//!
-//! #[derive(Debug, Clone)]
-//! enum LoadError {
-//!     NotFound,
-//!     Fault(PromiseError), // where the crate's faults go
-//! }
-//! impl From<PromiseError> for LoadError {
-//!     fn from(fault: PromiseError) -> Self {
-//!         LoadError::Fault(fault)
-//!     }
-//! }
-//! # let _ = LoadError::NotFound;
-//! assert_eq!(PromiseError::from("no such user").to_string(), "rejected: no such user");
-//! ```
-//!
-//! [`Resolver`]: super::Resolver
+//! The errors a promise can be rejected with by the crate itself (user
+//! docs on [`PromiseError`]), and `any`'s [`AggregateError`].
 
 use std::any::Any;
 use std::fmt;

@@ -5,7 +5,9 @@
 //! `T` or rejected with an `E`. Whoever needs it holds a `Promise`, clones
 //! it to share it (one allocation for all clones), and either `.await`s it
 //! (giving `Result<T, E>`, a copy for each consumer) or attaches
-//! continuations that run later, as tasks on the executor:
+//! continuations that run later, as microtasks on the executor (the same
+//! event loop as JavaScript's, tick for tick: see
+//! [`crate::guide::ch12_event_loop`]):
 //!
 //! ```
 //! use async_primer::promise::{Promise, PromiseError};
@@ -66,11 +68,18 @@
 //!
 //! * Settles at most once; the outcome never changes. `Resolver` is
 //!   consumed by settling, so the compiler enforces most of this.
-//! * Reactions (continuations, combinators, `follow`) run later, as tasks
-//!   on the executor running on the registering thread: never inside the
-//!   call that registers them, never inside `resolve`; in registration
-//!   order (even under a seeded, shuffling executor); at most once.
-//!   Registering one with no executor running panics and says what to do.
+//! * Reactions (continuations, combinators, `follow`) run later, as
+//!   microtasks ([`crate::queue_microtask`]) on the executor running on the
+//!   registering thread, even when another thread settles: never inside
+//!   the call that registers them, never inside `resolve`; in registration
+//!   order (seeded executors shuffle tasks, never microtasks); at most
+//!   once. Registering one with no executor running panics and says what
+//!   to do. `block_on` runs the microtasks left when its future finishes.
+//! * Ticks as in ECMAScript: a reaction is one microtask after the settle;
+//!   adopting a promise ([`then_promise`](Promise::then_promise),
+//!   [`Resolver::follow`]) takes two more; `catch`, `finally`, `all`,
+//!   `all_settled`, `any` and `race` take what JavaScript's take. The
+//!   puzzles in `tests/event_loop/` check this against Node.
 //! * Faults settle, never hang: see [`PromiseError`].
 //! * Unhandled rejections are reported: see [`set_unhandled_rejection_hook`].
 //! * Not in JavaScript's model: Rust has no implicit "thenable" assimilation
@@ -86,42 +95,45 @@
 //! nothing: it only wakes whoever polls it).
 //!
 //! Cost: one allocation per promise. Resolving a promise nobody waits for
-//! yet and then awaiting it is two atomic read-modify-writes in all (one
-//! to settle and drop the resolver's reference, one to drop the last
-//! handle); a `then` is one more allocation (its task) on the executor.
+//! yet and then awaiting it is two atomic read-modify-writes (one settles
+//! and drops the resolver's reference, one drops the last handle's); a `then` is one more allocation
+//! (its closure), and one slot in this thread's parking place while the
+//! promise is pending.
 //!
-//! Guide: [`crate::guide::ch02_promises`] and [`crate::guide::ch06_errors`].
+//! Guide: [`crate::guide::ch02_promises`], [`crate::guide::ch12_event_loop`]
+//! and [`crate::guide::ch06_errors`].
 //! Loom models of the shared state: `tests/loom_promise.rs`; the A+ suite:
 //! `tests/promises_aplus.rs`.
 
 // How it works
 // ------------
-// `Promise` is a counted reference (inner.rs) to `Inner`, the shared
-// state (inner.rs has the state machine and its diagram; waiters.rs the
-// wakers; turnstile.rs the registration order; adoption.rs the cycle
-// check). Continuations (then.rs) are built on one primitive, a reaction
-// (reaction.rs): a task that waits for the promise to settle, then for its
-// turn, then runs a closure. Combinators (combinators.rs) are reactions
-// too. Everything else here is the handle: creation, inspection, `.await`.
+// `Promise` is a counted reference (`Ref`) to `Inner`, the shared state (state.rs: the state
+// machine and its diagram; waiters.rs: the wakers of `.await`s).
+// Continuations (then.rs) and combinators (combinators.rs) are built on
+// one primitive, a reaction (reaction.rs): a closure queued as a microtask
+// once the promise is settled. While it is pending, the closure waits in
+// this thread's home (home.rs), which also brings settles from other
+// threads back here. Files import only those listed before them:
+// waiters, home, unhandled, error -> state -> reaction -> then,
+// combinators, resolver. Everything else here is the handle: creation,
+// inspection, `.await`.
 //
 // Rejected alternative: `impl Future for Promise`. Every handle would then
-// carry a waker slot (three words instead of one), and moving that bigger
-// handle around showed up in the benchmark.
+// carry a waker slot (three words instead of one).
 
-mod adoption;
 mod combinators;
 mod error;
-mod inner;
+mod home;
 mod reaction;
 mod resolver;
+mod state;
 mod then;
-mod turnstile;
 mod unhandled;
 mod waiters;
 
 pub use error::{AggregateError, PromiseError};
-pub use inner::PromiseState;
 pub use resolver::Resolver;
+pub use state::PromiseState;
 pub use then::Finally;
 pub use unhandled::{
     UnhandledRejection, UnhandledRejectionHook, set_unhandled_rejection_hook,
@@ -134,7 +146,7 @@ use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use inner::InnerRef;
+use state::Ref;
 
 /// An eventual `Result<T, E>`: eager, shareable, settled once. See the
 /// [module docs](self).
@@ -149,13 +161,13 @@ use inner::InnerRef;
 /// ```
 #[must_use = "a promise does its work anyway; dropping it only means nobody sees the result"]
 pub struct Promise<T, E = PromiseError> {
-    inner: InnerRef<T, E>,
+    inner: Ref<T, E>,
 }
 
 impl<T, E: Debug> Promise<T, E> {
     fn settled_at(outcome: Result<T, E>, at: &'static Location<'static>) -> Self {
         Promise {
-            inner: InnerRef::new_settled(outcome, at),
+            inner: Ref::new(Some(outcome), 1, at),
         }
     }
 
@@ -200,12 +212,12 @@ impl<T, E: From<PromiseError> + Debug> Promise<T, E> {
     }
 
     pub(crate) fn pending_at(at: &'static Location<'static>) -> (Self, Resolver<T, E>) {
-        let (inner, second) = InnerRef::new_pending(at);
-        let promise = Promise { inner };
+        let inner = Ref::new(None, 2, at);
         let resolver = Resolver {
-            inner: second,
+            inner: inner.second(),
             fault: E::from,
         };
+        let promise = Promise { inner };
         (promise, resolver)
     }
 
@@ -267,7 +279,7 @@ impl<T, E> Promise<T, E> {
     /// assert!(!p.ptr_eq(&Promise::resolved(1)));
     /// ```
     pub fn ptr_eq(&self, other: &Self) -> bool {
-        InnerRef::ptr_eq(&self.inner, &other.inner)
+        Ref::ptr_eq(&self.inner, &other.inner)
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use std::mem::ManuallyDrop;
 
-use super::inner::{Inner, InnerRef};
+use super::state::{Inner, Ref};
 use super::{Promise, PromiseError};
 
 /// Settles its [`Promise`] once: [`resolve`](Self::resolve),
@@ -35,7 +35,7 @@ use super::{Promise, PromiseError};
 /// assert_eq!(futures::executor::block_on(promise.into_future()), Err(PromiseError::Broken));
 /// ```
 pub struct Resolver<T, E = PromiseError> {
-    pub(super) inner: InnerRef<T, E>,
+    pub(super) inner: Ref<T, E>,
     /// `E::from`, captured where the bound `E: From<PromiseError>` was
     /// known, so that `Drop` (which cannot have extra bounds) can use it.
     pub(super) fault: fn(PromiseError) -> E,
@@ -52,7 +52,7 @@ impl<T, E> Resolver<T, E> {
     /// ```
     #[inline]
     pub fn resolve(self, value: T) {
-        Inner::fulfil(self.into_ref(), value);
+        Inner::fulfil(self.into_ref(), value, true);
     }
 
     /// Rejects the promise with `error`.
@@ -83,7 +83,7 @@ impl<T, E> Resolver<T, E> {
     /// Gives up the resolver without running its `Drop`, handing over its
     /// reference (which `Inner::settle` consumes).
     #[inline]
-    fn into_ref(self) -> InnerRef<T, E> {
+    fn into_ref(self) -> Ref<T, E> {
         let this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the reference
         // moves out exactly once; `fault` is a plain fn pointer.
@@ -96,8 +96,10 @@ impl<T, E> Resolver<T, E> {
     /// this one, the promise is rejected with [`PromiseError::Cycle`]
     /// instead of waiting forever (A+ 2.3.1).
     ///
-    /// Waiting is a task, so this needs a running executor (it panics
-    /// otherwise, saying so).
+    /// As in JavaScript, this takes two microtask ticks more than settling
+    /// with a value: one to start following (NewPromiseResolveThenableJob),
+    /// one for the reaction on `other`. So it needs a running executor (it
+    /// panics otherwise, saying so).
     ///
     /// ```
     /// use async_primer::promise::{Promise, PromiseError};
@@ -123,11 +125,10 @@ impl<T, E> Resolver<T, E> {
             let cycle = (self.fault)(PromiseError::Cycle);
             return self.reject(cycle);
         }
-        let _detached = crate::executor::spawn(async move {
-            // If this task is dropped unfinished, `self` is dropped and the
-            // promise is rejected as broken: never a silent hang.
-            let outcome = other.await;
-            self.settle(outcome);
+        // If the microtask is dropped unrun (its executor is dropped),
+        // `self` is dropped and the promise is rejected as broken.
+        crate::executor::queue_microtask(move || {
+            other.react("Resolver::follow", move |outcome| self.settle(outcome));
         });
     }
 
@@ -158,8 +159,8 @@ impl<T, E> Drop for Resolver<T, E> {
         };
         // Not reported as unhandled: the panic is already reported, and a
         // broken promise means "nobody will settle this", not "it failed".
-        // The reference moves to `settle`; ours is replaced by a clone that
-        // drops normally right after.
+        // The reference moves to `settle`; ours is replaced by a clone
+        // that drops normally right after.
         let extra = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, extra);
         Inner::settle(inner, Err((self.fault)(why)), false);

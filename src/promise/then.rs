@@ -1,36 +1,11 @@
 //! Continuations: `then`, `and_then`, `then_promise`, `handle`, `catch`,
-//! `finally`.
-//!
-//! Each one returns a new, *derived* promise and registers a reaction on
-//! this one. When this promise settles, the reaction runs your closure
-//! (later, as a task) and settles the derived promise with what it
-//! returned:
-//!
-//! | method | runs on | your closure returns | the derived promise |
-//! |---|---|---|---|
-//! | `then` | fulfilment | `U` | fulfils with it |
-//! | `and_then` | fulfilment | `Result<U, E>` | fulfils or rejects |
-//! | `then_promise` | fulfilment | `Promise<U, E>` | follows it (A+ 2.3.2) |
-//! | `handle` | either | `Result<U, E2>` | fulfils or rejects |
-//! | `catch` | rejection | `Result<T, E2>` | recovers, or rejects with `E2` |
-//! | `finally` | either | `()`, `Result<(), E>` or a promise | the same outcome, unless the cleanup fails |
-//!
-//! A rejection skips `then`/`and_then`/`then_promise` and travels on to the
-//! derived promise (A+ 2.2.7.4); a fulfilment skips `catch` (2.2.7.3). A
-//! closure that panics rejects the derived promise with
-//! [`PromiseError::Panicked`] (2.2.7.2); the executor goes on.
-//!
-//! ```
-//! use async_primer::promise::{Promise, PromiseError};
-//!
-//! async_primer::block_on(async {
-//!     let parsed = Promise::<&str>::resolved("42")
-//!         .and_then(|s| s.parse::<u32>().map_err(|e| PromiseError::from(e.to_string())))
-//!         .then(|n| n + 1)
-//!         .finally(|| println!("parsing finished"));
-//!     assert_eq!(parsed.await, Ok(43));
-//! });
-//! ```
+//! `finally`. Each returns a new, *derived* promise and registers a
+//! reaction on this one, which runs your closure (a microtask after the
+//! settle) and settles the derived promise with what it returned. A
+//! rejection skips `then`/`and_then`/`then_promise` (A+ 2.2.7.4), a
+//! fulfilment skips `catch` (2.2.7.3), each in one tick as in JavaScript;
+//! a closure that panics rejects the derived promise with
+//! [`PromiseError::Panicked`] (2.2.7.2).
 //!
 //! One method per return shape, rather than one `then` over a trait for
 //! "value, `Result` or promise": a blanket "any value" case would overlap
@@ -223,16 +198,30 @@ pub trait Finally<T, E>: 'static {
     fn after(self, outcome: Result<T, E>) -> Next<T, E>;
 }
 
-impl<T, E> Finally<T, E> for () {
+// Each one takes JavaScript's ticks: `finally(f)` is there
+// `then(v => Promise.resolve(f()).then(() => v))`, whose handler returns a
+// promise, so the derived promise adopts it (two ticks) after that inner
+// `then` (one tick).
+
+impl<T, E> Finally<T, E> for ()
+where
+    T: Clone + 'static,
+    E: Clone + From<PromiseError> + Debug + 'static,
+{
     fn after(self, outcome: Result<T, E>) -> Next<T, E> {
-        Next::Settle(outcome)
+        Promise::<(), E>::resolved(()).after(outcome)
     }
 }
 
-impl<T, E: 'static> Finally<T, E> for Result<(), E> {
+impl<T, E> Finally<T, E> for Result<(), E>
+where
+    T: Clone + 'static,
+    E: Clone + From<PromiseError> + Debug + 'static,
+{
     fn after(self, outcome: Result<T, E>) -> Next<T, E> {
         match self {
-            Ok(()) => Next::Settle(outcome),
+            Ok(()) => ().after(outcome),
+            // Like a `throw` in the cleanup: rejects at once.
             Err(e) => Next::Settle(Err(e)),
         }
     }

@@ -1,38 +1,6 @@
-//! Unhandled rejections: errors nobody will ever see get reported.
-//!
-//! A rejected promise whose last handle is dropped, when nothing ever
-//! looked at it (no `.await`, no continuation, no `peek`), is a lost
-//! error. Like Node's `unhandledRejection` event, the crate reports it
-//! through a hook. The default hook prints a warning on stderr naming the
-//! error and the line that created the promise:
-//!
-//! ```text
-//! warning: unhandled promise rejection: Rejected("disk full") (promise created at src/main.rs:7:13)
-//! ```
-//!
-//! A handler attached before the last drop means no report: the rejection
-//! then travels on to the derived promise, which is reported instead if
-//! *it* is dropped unhandled. A broken promise ([`PromiseError::Broken`],
-//! the resolver was dropped) is never reported: it says that nobody is
-//! left to settle it, not that something failed.
-//!
-//! Replace the hook to count, collect or fail on such reports (for a test
-//! or a grader):
-//!
-//! ```
-//! use async_primer::promise::{Promise, PromiseError, set_unhandled_rejection_hook};
-//! use std::sync::{Arc, Mutex};
-//!
-//! let seen = Arc::new(Mutex::new(Vec::new()));
-//! let sink = seen.clone();
-//! set_unhandled_rejection_hook(move |r| sink.lock().unwrap().push(r.error().to_string()));
-//!
-//! drop(Promise::<u8>::rejected(PromiseError::from("lost")));
-//! # let _ = async_primer::promise::take_unhandled_rejection_hook();
-//! assert!(seen.lock().unwrap().iter().any(|e| e.contains("lost")));
-//! ```
-//!
-//! [`PromiseError::Broken`]: super::PromiseError::Broken
+//! Unhandled rejections: errors nobody will ever see get reported through
+//! a process-wide hook (user docs on [`set_unhandled_rejection_hook`]),
+//! like Node's `unhandledRejection` event.
 
 use std::panic::Location;
 use std::sync::RwLock;

@@ -1,4 +1,5 @@
-//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], [`now`] and [`elapsed`],
+//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], [`set_timeout`], [`now`] and
+//! [`elapsed`],
 //! measured on the clock of the executor running on this thread.
 //!
 //! That clock is either real time, or **virtual time**
@@ -35,11 +36,13 @@
 
 mod driver;
 mod interval;
+mod set_timeout;
 mod sleep;
 mod timeout;
 
 pub(crate) use driver::{Driver, EnterGuard, enter};
 pub use interval::{Interval, interval};
+pub use set_timeout::set_timeout;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout};
 
