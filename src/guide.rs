@@ -47,3 +47,8 @@ pub mod ch07_testing {
 pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
+
+/// Chapter 9: cancellation and structured concurrency.
+pub mod ch09_cancellation {
+    #![doc = include_str!("../docs/ch09-cancellation.md")]
+}

@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | cancellation, `JoinSet`, scopes (structured concurrency) | [`cancel`] | [`guide::ch09_cancellation`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -45,6 +46,7 @@
 pub(crate) mod sync;
 
 pub mod callback;
+pub mod cancel;
 pub mod channel;
 pub mod executor;
 pub mod future;

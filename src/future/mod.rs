@@ -69,7 +69,7 @@ mod race;
 mod select;
 mod simple;
 mod try_join_all;
-mod wake_list;
+pub(crate) mod wake_list;
 
 pub use adapters::{AndThen, Inspect, Map, MapErr, OrElse, Then};
 pub use catch_unwind::CatchUnwind;
