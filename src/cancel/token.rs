@@ -102,7 +102,7 @@ impl CancellationToken {
     /// assert!(token.is_cancelled());
     /// ```
     pub fn cancel(&self) {
-        self.node.cancel();
+        TokenNode::cancel(&self.node);
     }
 
     /// `true` once the token (or one of its ancestors) was cancelled. One
@@ -158,7 +158,7 @@ impl CancellationToken {
     /// ```
     pub fn child_token(&self) -> CancellationToken {
         CancellationToken {
-            node: self.node.child(),
+            node: TokenNode::child(&self.node),
         }
     }
 
@@ -201,7 +201,7 @@ impl Clone for CancellationToken {
 
 impl Drop for CancellationToken {
     fn drop(&mut self) {
-        self.node.drop_handle();
+        TokenNode::drop_handle(&self.node);
     }
 }
 

@@ -164,22 +164,22 @@ impl TokenNode {
 
     /// Makes a child: cancelled with this node, never the reverse. The
     /// child starts cancelled if this node already is.
-    pub(super) fn child(self: &Arc<TokenNode>) -> Arc<TokenNode> {
-        if self.state() == State::Cancelled {
+    pub(super) fn child(this: &Arc<TokenNode>) -> Arc<TokenNode> {
+        if this.state() == State::Cancelled {
             return TokenNode::with(CANCELLED, None);
         }
-        let Some(mut list) = self.lock_watched() else {
+        let Some(mut list) = this.lock_watched() else {
             return TokenNode::with(CANCELLED, None);
         };
         let key = list.children.vacant_key();
-        let child = TokenNode::with(0, Some((self.clone(), key)));
+        let child = TokenNode::with(0, Some((this.clone(), key)));
         list.children.insert(child.clone());
         child
     }
 
     /// Cancels this node and every node below it; wakes their waiters.
-    pub(super) fn cancel(self: &Arc<TokenNode>) {
-        let mut stack = vec![self.clone()];
+    pub(super) fn cancel(this: &Arc<TokenNode>) {
+        let mut stack = vec![this.clone()];
         while let Some(node) = stack.pop() {
             // Release: pairs with the Acquire in `state` / `lock_watched`.
             // (No Acquire needed here: what we read next, the list, is
@@ -209,13 +209,13 @@ impl TokenNode {
     }
 
     /// A handle was dropped; unlinks what nothing can reach any more.
-    pub(super) fn drop_handle(self: &Arc<TokenNode>) {
+    pub(super) fn drop_handle(this: &Arc<TokenNode>) {
         // AcqRel: the last dropper sees every other handle's earlier work,
         // and the `handles == 0` check below acquires this Release.
-        if self.handles.fetch_sub(1, AcqRel) != 1 {
+        if this.handles.fetch_sub(1, AcqRel) != 1 {
             return;
         }
-        let mut node = self.clone();
+        let mut node = this.clone();
         loop {
             let Some((parent, key)) = &node.parent else {
                 // A root nobody holds can never be cancelled: let its
