@@ -243,6 +243,29 @@ fn a_panicking_task_is_an_error_and_the_set_goes_on() {
 }
 
 #[test]
+fn tasks_finishing_in_one_turn_all_come_out() {
+    // The joiner is an ordinary task queued behind its children, so all
+    // of them finish before it looks: one drain finds them all, and
+    // `join_next` must keep those it does not return yet.
+    let ex = virtual_ex();
+    let joiner = ex.spawn(async {
+        let mut set = JoinSet::new();
+        for i in 0..5 {
+            set.spawn(async move { i });
+        }
+        yield_now().await; // the first look: nothing finished yet
+        let mut all = Vec::new();
+        // Virtual time: if a result were lost, the time-out fires at once.
+        while let Some(r) = timeout(MS * 1000, set.join_next()).await.expect("a result was lost") {
+            all.push(r.unwrap());
+        }
+        all.sort();
+        all
+    });
+    assert_eq!(ex.block_on(joiner).unwrap(), [0, 1, 2, 3, 4]);
+}
+
+#[test]
 fn a_dropped_join_next_loses_nothing() {
     let ex = virtual_ex();
     ex.block_on(async {

@@ -146,7 +146,10 @@ fn join_set_remote_wakes_racing_join_next() {
             tx2.send(2).unwrap();
         });
         let (p1, p2) = (polls[0].clone(), polls[1].clone());
-        let mut results = ex.block_on(async move {
+        // The joiner is an ordinary task (not block_on's own future), so
+        // both children can finish in one turn before it runs: one drain
+        // then finds two entries.
+        let joiner = ex.spawn(async move {
             let mut set = JoinSet::new();
             set.spawn(counted(p1, async move { rx1.await.unwrap() }));
             set.spawn(counted(p2, async move { rx2.await.unwrap() }));
@@ -155,6 +158,7 @@ fn join_set_remote_wakes_racing_join_next() {
             assert!(set.join_next().await.is_none());
             vec![a, b]
         });
+        let mut results = ex.block_on(joiner).unwrap();
         sender.join().unwrap();
         results.sort();
         assert_eq!(results, [1, 2]);
