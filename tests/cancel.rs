@@ -61,9 +61,17 @@ fn cancel_wakes_every_waiter_exactly_once() {
     let mut waits: Vec<_> = (0..3).map(|_| Box::pin(token.cancelled())).collect();
     for (w, c) in waits.iter_mut().zip(&counters) {
         let waker = Waker::from(c.clone());
-        assert!(w.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(
+            w.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         // A second poll with the same waker registers nothing new.
-        assert!(w.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(
+            w.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
     }
     token.cancel();
     token.cancel();
@@ -81,7 +89,11 @@ fn a_dropped_wait_is_not_woken() {
     let counter = Arc::new(CountingWaker::default());
     let waker = Waker::from(counter.clone());
     let mut w = Box::pin(token.cancelled());
-    assert!(w.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    assert!(
+        w.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     drop(w);
     token.cancel();
     assert_eq!(counter.0.load(SeqCst), 0);
@@ -190,7 +202,11 @@ fn dropping_the_set_aborts_its_tasks() {
         }
         yield_now().await; // let them start
         drop(set);
-        assert_eq!(drops.get(), 0, "aborted at their next turn, not inside drop");
+        assert_eq!(
+            drops.get(),
+            0,
+            "aborted at their next turn, not inside drop"
+        );
         sleep(MS).await; // every ready task runs before the clock moves
         assert_eq!(drops.get(), 4);
         sleep(MS * 200).await;
@@ -256,7 +272,10 @@ fn tasks_finishing_in_one_turn_all_come_out() {
         yield_now().await; // the first look: nothing finished yet
         let mut all = Vec::new();
         // Virtual time: if a result were lost, the time-out fires at once.
-        while let Some(r) = timeout(MS * 1000, set.join_next()).await.expect("a result was lost") {
+        while let Some(r) = timeout(MS * 1000, set.join_next())
+            .await
+            .expect("a result was lost")
+        {
             all.push(r.unwrap());
         }
         all.sort();
@@ -379,7 +398,11 @@ fn wait_all_lets_the_others_finish_and_reports_every_failure() {
     assert!(finished.get());
     assert_eq!(err.failures().len(), 2);
     assert!(err.has_panic());
-    assert!(err.failures().iter().any(|f| f.as_error() == Some(&"early")));
+    assert!(
+        err.failures()
+            .iter()
+            .any(|f| f.as_error() == Some(&"early"))
+    );
 }
 
 #[test]
@@ -389,7 +412,8 @@ fn cancel_on_error_aborts_the_rest_and_drops_the_body() {
     let body_drops = Drops::default();
     let token_seen = Rc::new(RefCell::new(None::<CancellationToken>));
     let (err, elapsed) = ex.block_on({
-        let (drops, body_drops, token_seen) = (drops.clone(), body_drops.clone(), token_seen.clone());
+        let (drops, body_drops, token_seen) =
+            (drops.clone(), body_drops.clone(), token_seen.clone());
         async move {
             let start = now();
             let err = scope_with(Policy::CancelOnError, |s| async move {
@@ -417,7 +441,10 @@ fn cancel_on_error_aborts_the_rest_and_drops_the_body() {
     assert_eq!(elapsed, MS * 10, "nobody waited for the 1 s sleepers");
     assert_eq!(drops.get(), 3, "every other task's future was dropped");
     assert_eq!(body_drops.get(), 1, "the body was dropped");
-    assert!(matches!(err.failures(), [TaskFailure::Error("failed at 10 ms")]));
+    assert!(matches!(
+        err.failures(),
+        [TaskFailure::Error("failed at 10 ms")]
+    ));
     assert!(token_seen.borrow().as_ref().unwrap().is_cancelled());
 }
 
@@ -465,7 +492,9 @@ fn a_dropped_scope_aborts_its_tasks() {
             // handed back; dropping it cancels it.
             let timer = pin!(sleep(MS * 10));
             let out = select(sc, timer).await;
-            let Either::Right(((), scope_future)) = out else { panic!("the timer wins") };
+            let Either::Right(((), scope_future)) = out else {
+                panic!("the timer wins")
+            };
             drop(scope_future);
             assert!(token_seen.borrow().as_ref().unwrap().is_cancelled());
             assert_eq!(drops.get(), 0, "aborted at their next turn");
@@ -490,7 +519,11 @@ fn spawning_after_the_scope_returned_panics() {
         async_primer::block_on(async move { s.spawn(async { Ok(()) }) })
     }));
     let msg = r.unwrap_err();
-    assert!(msg.downcast_ref::<&str>().unwrap().contains("after the scope returned"));
+    assert!(
+        msg.downcast_ref::<&str>()
+            .unwrap()
+            .contains("after the scope returned")
+    );
 }
 
 // ---- JoinSet against a sequential model ----

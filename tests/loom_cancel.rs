@@ -60,7 +60,11 @@ fn wait_while(token: &CancellationToken, other: thread::JoinHandle<()>) {
     other.join().unwrap();
     assert!(token.is_cancelled(), "the cancel was lost");
     let expected = if first.is_pending() { 1 } else { 0 };
-    assert_eq!(wakes.0.load(SeqCst), expected, "wakes (first poll {first:?})");
+    assert_eq!(
+        wakes.0.load(SeqCst),
+        expected,
+        "wakes (first poll {first:?})"
+    );
     assert!(wait.as_mut().poll(&mut cx).is_ready());
 }
 

@@ -115,7 +115,10 @@ impl<E> Clone for Scope<E> {
 impl<E> fmt::Debug for Scope<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scope")
-            .field("tasks", &self.shared.tasks.try_borrow().map(|t| t.len()).ok())
+            .field(
+                "tasks",
+                &self.shared.tasks.try_borrow().map(|t| t.len()).ok(),
+            )
             .field("closed", &self.shared.closed.get())
             .finish()
     }

@@ -240,7 +240,9 @@ impl DropGuard {
     /// assert!(!token.is_cancelled());
     /// ```
     pub fn disarm(mut self) -> CancellationToken {
-        self.token.take().expect("a DropGuard holds its token until disarmed")
+        self.token
+            .take()
+            .expect("a DropGuard holds its token until disarmed")
     }
 }
 
