@@ -112,10 +112,7 @@ fn main() {
         let mut conns = JoinSet::new();
         let mut arrivals = ARRIVALS.iter();
         let mut next = arrivals.next();
-        loop {
-            let Some(&(at, id, requests)) = next else {
-                break;
-            };
+        while let Some(&(at, id, requests)) = next {
             // Wait for whichever comes first. Every loser is dropped at the
             // end of this block and made anew next turn, which is fine:
             // each is cancel-safe (`sleep_until` has an absolute deadline,
