@@ -8,7 +8,8 @@
 # It installs what it needs (rustfmt, clippy, and Miri with rust-src on the
 # nightly toolchain) and stops at the first failure, saying which step
 # failed. Steps, in order:
-#   1. cargo fmt --check
+#   1. cargo fmt --check, and no import cycle among the files of a module
+#      (scripts/modcycles.py)
 #   2. clippy, all targets, warnings are errors
 #   3. cargo test: unit, integration, doc tests and the guide chapters
 #   4. the loom models (tests/loom_*.rs), in release, under --cfg async_primer_loom
@@ -39,6 +40,9 @@ fi
 
 current="cargo fmt --check"; step "$current"
 cargo +stable fmt --all -- --check
+
+current="import cycles"; step "$current"
+python3 scripts/modcycles.py
 
 current="clippy"; step "$current"
 cargo +stable clippy --all-targets --locked -- -D warnings

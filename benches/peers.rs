@@ -18,6 +18,8 @@
 //! machine hits every implementation alike; the table shows the median of
 //! the rounds. `ratio_to_best_peer` divides each median by the fastest peer's
 //! median, so a number below 1 for this crate means it is ahead of every peer.
+//! Rows named `ladder step N` are the guide's teaching executors (chapter 4,
+//! `peers/ladder.rs`): shown with their ratio, never counted as a peer.
 //!
 //! The table is printed and written as CSV to `$CARGO_TARGET_DIR/peers.csv`
 //! (default `target/peers.csv`). The `memory` rows hold bytes (or
@@ -44,6 +46,13 @@ use futures::task::LocalSpawnExt;
 
 use async_primer::executor::Executor;
 use async_primer::promise::Promise;
+
+#[path = "peers/ladder.rs"]
+mod ladder;
+#[path = "peers/locks.rs"]
+mod locks;
+#[path = "peers/streams.rs"]
+mod streams;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
@@ -127,12 +136,16 @@ fn count_memory(f: impl FnOnce()) -> (usize, usize) {
 // ---------------------------------------------------------------------------
 
 const OURS: &str = "async-primer";
+const LADDER_1: &str = "ladder step 1: park/unpark";
+const LADDER_2: &str = "ladder step 2: Arc<Task> queue";
 
 /// One implementation of a workload: its name, whether it is this crate, and
 /// a closure returning the measured value (ns per operation) of one round.
 struct Contender<'a> {
     name: &'static str,
     ours: bool,
+    /// One of the guide's small executors: never "the best peer".
+    teaching: bool,
     run: Box<dyn FnMut() -> f64 + 'a>,
 }
 
@@ -140,6 +153,19 @@ fn ours<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
     Contender {
         name: OURS,
         ours: true,
+        teaching: false,
+        run: Box::new(run),
+    }
+}
+
+/// This crate's executor built with `no_diagnostics()`: the run loop with
+/// no observer at all. Beside `ours` it shows what the observer seam and
+/// the default diagnostics observer cost.
+fn ours_bare<'a>(run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
+    Contender {
+        name: "async-primer no observer",
+        ours: true,
+        teaching: false,
         run: Box::new(run),
     }
 }
@@ -148,6 +174,18 @@ fn peer<'a>(name: &'static str, run: impl FnMut() -> f64 + 'a) -> Contender<'a> 
     Contender {
         name,
         ours: false,
+        teaching: false,
+        run: Box::new(run),
+    }
+}
+
+/// The guide's ladder executors (`ladder.rs`): measured and shown, but left
+/// out of the best-peer median, which stays tokio / futures / async-executor.
+fn teaching<'a>(name: &'static str, run: impl FnMut() -> f64 + 'a) -> Contender<'a> {
+    Contender {
+        name,
+        ours: false,
+        teaching: true,
         run: Box::new(run),
     }
 }
@@ -189,12 +227,16 @@ impl Bench {
         }
         eprintln!();
         let rounds = samples.clone(); // in round order, for the paired ratios
+        let ladder_note = "ladder step N rows: the guide's teaching executors (ch. 4), not peers";
+        if contenders.iter().any(|c| c.teaching) && !self.notes.iter().any(|n| n == ladder_note) {
+            self.note(ladder_note);
+        }
         let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
         let (best, best_peer) = contenders
             .iter()
             .zip(&medians)
             .enumerate()
-            .filter(|(_, (c, _))| !c.ours)
+            .filter(|(_, (c, _))| !c.ours && !c.teaching)
             .map(|(i, (_, m))| (i, *m))
             .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
         for ((contender, median), own) in contenders.iter().zip(medians).zip(&rounds) {
@@ -420,11 +462,21 @@ fn tokio_spawn_run<F: Future<Output = ()> + 'static>(
 
 /// async-primer: the same with our `Executor`; `run_until_stalled` polls
 /// until no task is ready, which here means every task has finished.
-fn ours_spawn_run<F: Future<Output = ()> + 'static>(
+fn ours_spawn_run<F: Future<Output = ()> + 'static>(n: usize, make: impl FnMut(usize) -> F) -> f64 {
+    ours_spawn_run_on(Executor::new(), n, make)
+}
+
+/// The same on an executor with no observer (`ours_bare`).
+fn bare_spawn_run<F: Future<Output = ()> + 'static>(n: usize, make: impl FnMut(usize) -> F) -> f64 {
+    let ex = Executor::builder().no_diagnostics().build();
+    ours_spawn_run_on(ex, n, make)
+}
+
+fn ours_spawn_run_on<F: Future<Output = ()> + 'static>(
+    ex: Executor,
     n: usize,
     mut make: impl FnMut(usize) -> F,
 ) -> f64 {
-    let ex = Executor::new();
     let ns = per_op(n, || {
         for i in 0..n {
             drop(ex.spawn(make(i)));
@@ -481,11 +533,13 @@ fn spawn_many(b: &mut Bench) {
         "spawn_many",
         vec![
             ours(move || ours_spawn_run(n, |_| async {})),
+            ours_bare(move || bare_spawn_run(n, |_| async {})),
             peer("tokio LocalSet", move || tokio_spawn_run(n, |_| async {})),
             peer("futures LocalPool", move || pool_spawn_run(n, |_| async {})),
             peer("async-executor LocalExecutor", move || {
                 ae_spawn_run(n, |_| async {})
             }),
+            teaching(LADDER_2, move || ladder::step2_spawn_run(n, |_| async {})),
         ],
     );
 }
@@ -512,6 +566,7 @@ fn yield_many(b: &mut Bench) {
         "yield_many",
         vec![
             ours(move || per_yield(ours_spawn_run(TASKS, |_| our_task()))),
+            ours_bare(move || per_yield(bare_spawn_run(TASKS, |_| our_task()))),
             peer("tokio LocalSet", move || {
                 per_yield(tokio_spawn_run(TASKS, |_| task()))
             }),
@@ -520,6 +575,9 @@ fn yield_many(b: &mut Bench) {
             }),
             peer("async-executor LocalExecutor", move || {
                 per_yield(ae_spawn_run(TASKS, |_| task()))
+            }),
+            teaching(LADDER_2, move || {
+                per_yield(ladder::step2_spawn_run(TASKS, |_| task()))
             }),
         ],
     );
@@ -618,6 +676,7 @@ fn ping_pong(b: &mut Bench) {
         "ping_pong",
         vec![
             ours(move || per_trip(ours_spawn_run(2 * PAIRS, our_pairs()))),
+            ours_bare(move || per_trip(bare_spawn_run(2 * PAIRS, our_pairs()))),
             peer("tokio LocalSet", move || {
                 per_trip(tokio_spawn_run(2 * PAIRS, tokio_pairs()))
             }),
@@ -626,6 +685,9 @@ fn ping_pong(b: &mut Bench) {
             }),
             peer("async-executor LocalExecutor", move || {
                 per_trip(ae_spawn_run(2 * PAIRS, futures_pairs()))
+            }),
+            teaching(LADDER_2, move || {
+                per_trip(ladder::step2_spawn_run(2 * PAIRS, futures_pairs()))
             }),
         ],
     );
@@ -729,11 +791,27 @@ fn block_on_ready(b: &mut Bench) {
             Contender {
                 name: "async-primer Executor::block_on",
                 ours: true,
+                teaching: false,
                 run: Box::new(move || {
                     let ex = Executor::new();
                     per_op(n, || {
                         for i in 0..n {
                             black_box(ex.block_on(async { black_box(i) }));
+                        }
+                    })
+                }),
+            },
+            // What the free `block_on`'s kept executor (its `// Speed:`
+            // section) saves: a fresh executor for every call.
+            Contender {
+                name: "async-primer Executor::new per call",
+                ours: true,
+                teaching: false,
+                run: Box::new(move || {
+                    let n = n / 10;
+                    per_op(n, || {
+                        for i in 0..n {
+                            black_box(Executor::new().block_on(async { black_box(i) }));
                         }
                     })
                 }),
@@ -750,6 +828,21 @@ fn block_on_ready(b: &mut Bench) {
                 per_op(n, || {
                     for i in 0..n {
                         black_box(rt.block_on(async { black_box(i) }));
+                    }
+                })
+            }),
+            teaching(LADDER_1, move || {
+                per_op(n, || {
+                    for i in 0..n {
+                        black_box(ladder::step1::block_on(async { black_box(i) }));
+                    }
+                })
+            }),
+            teaching(LADDER_2, move || {
+                let ex = ladder::step2::Executor::new();
+                per_op(n, || {
+                    for i in 0..n {
+                        black_box(ex.block_on(async { black_box(i) }));
                     }
                 })
             }),
@@ -1211,7 +1304,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 11] = [
+    let workloads: &[(&str, Workload)] = &[
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1223,8 +1316,10 @@ fn main() {
         ("timers", timers),
         ("emit", emit),
         ("memory", memory),
+        ("locks", locks::locks),
+        ("stream", streams::streams),
     ];
-    for (name, workload) in workloads {
+    for &(name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {
             workload(&mut b);
         }

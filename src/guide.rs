@@ -52,3 +52,13 @@ pub mod ch08_next_steps {
 pub mod ch09_cancellation {
     #![doc = include_str!("../docs/ch09-cancellation.md")]
 }
+
+/// Chapter 10: streams, back-pressure, and a stream written by hand.
+pub mod ch10_streams {
+    #![doc = include_str!("../docs/ch10-streams.md")]
+}
+
+/// Chapter 11: async locks and signals.
+pub mod ch11_locks {
+    #![doc = include_str!("../docs/ch11-locks.md")]
+}

@@ -12,6 +12,9 @@
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
 //! | cancellation, `JoinSet`, scopes (structured concurrency) | [`cancel`] | [`guide::ch09_cancellation`] |
+//! | streams: many values over time, with back-pressure | [`stream`] | [`guide::ch10_streams`] |
+//! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
+//! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
 //!
@@ -26,7 +29,7 @@
 //!
 //! let answer = async_primer::block_on(async {
 //!     let (tx, rx) = async_primer::channel::oneshot();
-//!     async_primer::spawn(async move {
+//!     let _task = async_primer::spawn(async move {
 //!         let _ = tx.send(42);
 //!     });
 //!     rx.await.unwrap()
@@ -51,12 +54,15 @@ pub mod channel;
 pub mod executor;
 pub mod future;
 pub mod guide;
+pub mod locks;
 pub mod prelude;
 pub mod promise;
+pub mod stream;
+pub mod testing;
 pub mod time;
 
 // The free functions a one-line program reaches for, at the crate root.
-pub use executor::{block_on, spawn, spawn_blocking, yield_now};
+pub use executor::{block_on, queue_microtask, spawn, spawn_blocking, yield_now};
 
 // The code blocks in README.md run as doc tests too, so the "taste" there
 // cannot drift from the real API.

@@ -14,6 +14,9 @@ pub use crate::time::{interval, now, sleep, sleep_until, timeout};
 // future layer
 pub use crate::future::{Either, FutureExt, join, join_all, race, select, try_join_all};
 
+// stream layer
+pub use crate::stream::{Stream, StreamExt};
+
 // channel layer
 pub use crate::channel::{mpsc, oneshot};
 

@@ -3,12 +3,11 @@
 //! `tests/emitter.rs`; interleavings are in `tests/loom_callback.rs`.)
 
 use async_primer::callback::{Callback, Outcome, callbackify, completion, promisify};
-use std::future::Future;
+use async_primer::testing::{counting_waker, poll_with};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Poll;
 use std::thread;
 
 /// Counts its drops.
@@ -18,23 +17,6 @@ impl Drop for Tracked {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-    (counter.clone(), Waker::from(counter))
-}
-
-fn poll_once<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(fut).poll(&mut Context::from_waker(waker))
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -208,13 +190,13 @@ fn promisify_is_lazy() {
 
 #[test]
 fn promisify_synchronous_callback_is_ready_on_first_poll() {
-    let (counter, waker) = counting_waker();
+    let (waker, counter) = counting_waker();
     let mut fut = promisify(|cb: Callback<&str, String>| cb(Err("nope".into())));
     assert_eq!(
-        poll_once(&mut fut, &waker),
+        poll_with(&mut fut, &waker),
         Poll::Ready(Err("nope".to_string()))
     );
-    assert_eq!(counter.0.load(Ordering::SeqCst), 0, "no needless wake-up");
+    assert_eq!(counter.woken(), 0, "no needless wake-up");
 }
 
 #[test]
@@ -230,23 +212,19 @@ fn promisify_wakes_the_latest_waker_once() {
     let parked: Arc<Mutex<Option<Callback<u8, ()>>>> = Arc::default();
     let p = parked.clone();
     let mut fut = promisify(move |cb| *p.lock().unwrap() = Some(cb));
-    let (first, waker_a) = counting_waker();
-    let (second, waker_b) = counting_waker();
-    assert_eq!(poll_once(&mut fut, &waker_a), Poll::Pending);
-    assert_eq!(poll_once(&mut fut, &waker_b), Poll::Pending);
+    let (waker_a, first) = counting_waker();
+    let (waker_b, second) = counting_waker();
+    assert_eq!(poll_with(&mut fut, &waker_a), Poll::Pending);
+    assert_eq!(poll_with(&mut fut, &waker_b), Poll::Pending);
     let cb = parked
         .lock()
         .unwrap()
         .take()
         .expect("the op kept its callback");
     cb(Ok(3));
-    assert_eq!(
-        first.0.load(Ordering::SeqCst),
-        0,
-        "the old waker is not used"
-    );
-    assert_eq!(second.0.load(Ordering::SeqCst), 1, "the new one, once");
-    assert_eq!(poll_once(&mut fut, &waker_b), Poll::Ready(Ok(3)));
+    assert_eq!(first.woken(), 0, "the old waker is not used");
+    assert_eq!(second.woken(), 1, "the new one, once");
+    assert_eq!(poll_with(&mut fut, &waker_b), Poll::Ready(Ok(3)));
 }
 
 #[test]
@@ -272,8 +250,8 @@ fn promisify_future_dropped_before_the_callback() {
     let parked: Arc<Mutex<Option<Callback<Tracked, ()>>>> = Arc::default();
     let p = parked.clone();
     let mut fut = promisify(move |cb| *p.lock().unwrap() = Some(cb));
-    let (_, waker) = counting_waker();
-    assert!(poll_once(&mut fut, &waker).is_pending());
+    let (waker, _) = counting_waker();
+    assert!(poll_with(&mut fut, &waker).is_pending());
     drop(fut);
     let cb = parked.lock().unwrap().take().unwrap();
     cb(Ok(Tracked(drops.clone()))); // nobody is waiting: no panic
@@ -286,22 +264,22 @@ fn promisify_future_dropped_before_the_callback() {
 
 #[test]
 fn promisify_polled_after_completion_panics() {
-    let (_, waker) = counting_waker();
+    let (waker, _) = counting_waker();
     let mut fut = promisify(|cb: Callback<u8, ()>| cb(Ok(1)));
-    assert_eq!(poll_once(&mut fut, &waker), Poll::Ready(Ok(1)));
-    let caught = catch_unwind(AssertUnwindSafe(|| poll_once(&mut fut, &waker)));
+    assert_eq!(poll_with(&mut fut, &waker), Poll::Ready(Ok(1)));
+    let caught = catch_unwind(AssertUnwindSafe(|| poll_with(&mut fut, &waker)));
     assert!(panic_message(caught.unwrap_err()).contains("polled after it completed"));
 }
 
 #[test]
 fn promisify_debug_shows_progress() {
-    let (_, waker) = counting_waker();
+    let (waker, _) = counting_waker();
     let mut fut = promisify(|cb: Callback<u8, ()>| cb(Ok(1)));
     assert_eq!(
         format!("{fut:?}"),
         "Promisified { started: false, finished: false }"
     );
-    let _ = poll_once(&mut fut, &waker);
+    let _ = poll_with(&mut fut, &waker);
     assert_eq!(
         format!("{fut:?}"),
         "Promisified { started: true, finished: true }"

@@ -4,25 +4,10 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use async_primer::channel::{SendError, TryRecvError, TrySendError, mpsc};
-
-#[derive(Default)]
-struct Counter(AtomicUsize);
-impl Wake for Counter {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-fn counting() -> (Arc<Counter>, Waker) {
-    let c = Arc::new(Counter::default());
-    (c.clone(), Waker::from(c))
-}
-fn wakes(c: &Counter) -> usize {
-    c.0.load(Ordering::SeqCst)
-}
+use async_primer::testing::counting_waker;
 
 #[test]
 fn fifo_then_none_after_last_sender() {
@@ -43,20 +28,20 @@ fn fifo_then_none_after_last_sender() {
 #[test]
 fn recv_waits_and_is_woken_once_by_send() {
     let (tx, mut rx) = mpsc::unbounded();
-    let (count, waker) = counting();
+    let (waker, count) = counting_waker();
     let mut cx = Context::from_waker(&waker);
     {
         let mut recv = pin!(rx.recv());
         assert!(recv.as_mut().poll(&mut cx).is_pending());
         tx.try_send(9).unwrap();
-        assert_eq!(wakes(&count), 1);
+        assert_eq!(count.woken(), 1);
         assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(9)));
     }
     // The last sender's drop wakes a waiting recv, which then sees None.
     let mut recv = pin!(rx.recv());
     assert!(recv.as_mut().poll(&mut cx).is_pending());
     drop(tx);
-    assert_eq!(wakes(&count), 2);
+    assert_eq!(count.woken(), 2);
     assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(None));
 }
 
@@ -66,34 +51,34 @@ fn bounded_send_waits_for_room_and_recv_wakes_it() {
     tx.try_send(1).unwrap();
     tx.try_send(2).unwrap();
     assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
-    let (count, waker) = counting();
+    let (waker, count) = counting_waker();
     let mut cx = Context::from_waker(&waker);
     let mut send = pin!(tx.send(3));
     assert!(send.as_mut().poll(&mut cx).is_pending());
     assert!(send.as_mut().poll(&mut cx).is_pending()); // still full, not re-queued twice
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(wakes(&count), 1);
+    assert_eq!(count.woken(), 1);
     assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!(rx.try_recv(), Ok(3));
-    assert_eq!(wakes(&count), 1, "no stray wakes");
+    assert_eq!(count.woken(), 1, "no stray wakes");
 }
 
 #[test]
 fn waiting_senders_are_woken_one_per_freed_slot_in_order() {
     let (tx, mut rx) = mpsc::bounded(1);
     tx.try_send(0).unwrap();
-    let (c1, w1) = counting();
-    let (c2, w2) = counting();
+    let (w1, c1) = counting_waker();
+    let (w2, c2) = counting_waker();
     let mut s1 = pin!(tx.send(1));
     let mut s2 = pin!(tx.send(2));
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
     assert_eq!(rx.try_recv(), Ok(0));
-    assert_eq!((wakes(&c1), wakes(&c2)), (1, 0));
+    assert_eq!((c1.woken(), c2.woken()), (1, 0));
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_ready());
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!((wakes(&c1), wakes(&c2)), (1, 1));
+    assert_eq!((c1.woken(), c2.woken()), (1, 1));
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_ready());
     assert_eq!(rx.try_recv(), Ok(2));
 }
@@ -102,16 +87,16 @@ fn waiting_senders_are_woken_one_per_freed_slot_in_order() {
 fn a_woken_send_dropped_before_using_its_slot_passes_the_wake_on() {
     let (tx, mut rx) = mpsc::bounded(1);
     tx.try_send(0).unwrap();
-    let (c1, w1) = counting();
-    let (c2, w2) = counting();
+    let (w1, c1) = counting_waker();
+    let (w2, c2) = counting_waker();
     let mut s1 = Box::pin(tx.send(1));
     let mut s2 = pin!(tx.send(2));
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
     assert_eq!(rx.try_recv(), Ok(0)); // wakes s1
-    assert_eq!((wakes(&c1), wakes(&c2)), (1, 0));
+    assert_eq!((c1.woken(), c2.woken()), (1, 0));
     drop(s1); // cancelled without sending: s2 must hear about the room
-    assert_eq!(wakes(&c2), 1);
+    assert_eq!(c2.woken(), 1);
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_ready());
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -121,7 +106,7 @@ fn a_woken_send_dropped_before_using_its_slot_passes_the_wake_on() {
 fn a_waiting_send_dropped_in_line_leaves_the_others_alone() {
     let (tx, mut rx) = mpsc::bounded(1);
     tx.try_send(0).unwrap();
-    let (c2, w2) = counting();
+    let (w2, c2) = counting_waker();
     let mut s1 = Box::pin(tx.send(1));
     let mut s2 = pin!(tx.send(2));
     assert!(
@@ -131,9 +116,9 @@ fn a_waiting_send_dropped_in_line_leaves_the_others_alone() {
     );
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
     drop(s1); // still in line: just leaves it
-    assert_eq!(wakes(&c2), 0);
+    assert_eq!(c2.woken(), 0);
     assert_eq!(rx.try_recv(), Ok(0)); // the slot goes to s2
-    assert_eq!(wakes(&c2), 1);
+    assert_eq!(c2.woken(), 1);
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_ready());
     assert_eq!(rx.try_recv(), Ok(2));
 }
@@ -142,8 +127,8 @@ fn a_waiting_send_dropped_in_line_leaves_the_others_alone() {
 fn a_send_that_finds_room_without_a_wake_does_not_steal_a_later_wake() {
     let (tx, mut rx) = mpsc::bounded(1);
     tx.try_send(0).unwrap();
-    let (c1, w1) = counting();
-    let (c2, w2) = counting();
+    let (w1, c1) = counting_waker();
+    let (w2, c2) = counting_waker();
     let mut s1 = pin!(tx.send(1));
     let mut s2 = pin!(tx.send(2));
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
@@ -153,8 +138,8 @@ fn a_send_that_finds_room_without_a_wake_does_not_steal_a_later_wake() {
     assert!(s2.as_mut().poll(&mut Context::from_waker(&w2)).is_ready());
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_pending()); // back in line
     assert_eq!(rx.try_recv(), Ok(2)); // must wake s1, not s2's stale entry
-    assert_eq!(wakes(&c1), 2);
-    assert_eq!(wakes(&c2), 0);
+    assert_eq!(c1.woken(), 2);
+    assert_eq!(c2.woken(), 0);
     assert!(s1.as_mut().poll(&mut Context::from_waker(&w1)).is_ready());
     assert_eq!(rx.try_recv(), Ok(1));
 }
@@ -162,7 +147,7 @@ fn a_send_that_finds_room_without_a_wake_does_not_steal_a_later_wake() {
 #[test]
 fn a_recv_dropped_mid_wait_loses_nothing() {
     let (tx, mut rx) = mpsc::unbounded();
-    let (count, waker) = counting();
+    let (waker, count) = counting_waker();
     {
         let mut recv = Box::pin(rx.recv());
         assert!(
@@ -172,7 +157,7 @@ fn a_recv_dropped_mid_wait_loses_nothing() {
         );
     } // cancelled
     tx.try_send("kept").unwrap();
-    assert_eq!(wakes(&count), 0, "the cancelled recv's waker was removed");
+    assert_eq!(count.woken(), 0, "the cancelled recv's waker was removed");
     assert_eq!(rx.try_recv(), Ok("kept"));
 }
 
@@ -180,7 +165,7 @@ fn a_recv_dropped_mid_wait_loses_nothing() {
 fn close_fails_senders_and_keeps_queued_messages() {
     let (tx, mut rx) = mpsc::bounded(1);
     tx.try_send(1).unwrap();
-    let (count, waker) = counting();
+    let (waker, count) = counting_waker();
     let mut waiting = pin!(tx.send(2));
     assert!(
         waiting
@@ -189,7 +174,7 @@ fn close_fails_senders_and_keeps_queued_messages() {
             .is_pending()
     );
     rx.close();
-    assert_eq!(wakes(&count), 1);
+    assert_eq!(count.woken(), 1);
     assert_eq!(
         waiting.as_mut().poll(&mut Context::from_waker(&waker)),
         Poll::Ready(Err(SendError(2)))

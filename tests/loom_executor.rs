@@ -14,6 +14,7 @@
 //! | `spawn_blocking_while_parking` | the job's result arriving while the executor parks and never being seen; the pool thread or its job leaking |
 //! | `waker_count_exact_under_clone_and_drop` | a waker count off by one under concurrent clone and drop: the task leaks (loom's leak check) or is freed twice; the same count decides "lost waker" and "deadlock" (their std tests are in tests/executor.rs) |
 //! | `executor_dropped_while_waking` | a remote wake after shutdown touching freed memory, leaking the task, or re-queueing it into a dead executor |
+//! | `last_waker_dropped_remotely` | a parked executor that never learns that the last waker of a waiting task was dropped on another thread (no nudge): it sleeps forever instead of reporting `deadlock:` (loom reports every thread blocked); also a waker count that lets the task be freed while the dropping thread still reads it |
 //! | `free_block_on_spare_executor_is_freed` | the executor kept by the free `block_on` leaking at thread exit; it also caught a false `deadlock:` (a remote wake racing the waker count, fixed in diagnostics.rs) |
 //!
 //! Loom runs every model thread on one OS thread, so the executor's
@@ -248,4 +249,52 @@ fn free_block_on_spare_executor_is_freed() {
         assert_eq!(async_primer::block_on(async { 8 }), 8);
         assert_eq!(woke.load(Ordering::SeqCst), 1);
     });
+}
+
+#[test]
+fn last_waker_dropped_remotely() {
+    quiet_deadlock_panics();
+    loom::model(|| {
+        let ex = Executor::builder()
+            .on_diagnostic(|_| {}) // the lost waker is reported; keep loom's output quiet
+            .build();
+        let c = counts();
+        let mut handle = ex.spawn(c.future());
+        assert_eq!(ex.run_until_stalled(), 1);
+        let waker = c.waker();
+        // Another thread holds the only waker, then drops it without waking.
+        let t = thread::spawn(move || drop(waker));
+        // block_on parks while the waker is held outside; the drop must nudge
+        // it, so that it sees nobody can wake the task any more.
+        // (`&mut handle`: the handle must not be dropped while unwinding;
+        // loom cannot switch threads inside a panic, and its drop locks.)
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ex.block_on(&mut handle)));
+        t.join().unwrap();
+        let message = match result {
+            Ok(_) => panic!("block_on returned, but nothing could wake the task"),
+            Err(payload) => payload.downcast::<String>().map(|s| *s).unwrap_or_default(),
+        };
+        assert!(message.starts_with("deadlock:"), "{message}");
+        assert_eq!(c.polls.get(), 1, "the task was never polled again");
+        assert_eq!(c.drops.get(), 0, "the task is still alive in the executor");
+        drop(handle);
+        drop(ex);
+        assert_eq!(c.drops.get(), 1, "shutdown dropped it once");
+    });
+}
+
+/// The expected `deadlock:` panic would print once per explored
+/// interleaving; every other panic still prints.
+fn quiet_deadlock_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let deadlock = info
+            .payload()
+            .downcast_ref::<String>()
+            .is_some_and(|m| m.starts_with("deadlock:"));
+        if !deadlock {
+            previous(info);
+        }
+    }));
 }

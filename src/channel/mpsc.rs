@@ -446,6 +446,48 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// The poll behind [`recv`](Self::recv) (and behind this receiver's
+    /// [`Stream`](crate::stream::Stream) implementation): `Ready(Some(msg))`,
+    /// `Ready(None)` once every sender is gone (or the channel closed) and
+    /// the queue is empty, or `Pending` with `cx`'s waker stored, to be woken
+    /// by the next send (or the last sender's drop).
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, mut rx) = async_primer::channel::mpsc::unbounded();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+    /// drop(tx);
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut state = self.chan.lock();
+        // A message: ours (and maybe a slot for a waiting sender).
+        if let Some((msg, sender)) = state.pop() {
+            drop(state);
+            if let Some(w) = sender {
+                w.wake();
+            }
+            return Poll::Ready(Some(msg));
+        }
+        // Nothing, and nothing ever will come.
+        if state.senders == 0 || state.closed {
+            return Poll::Ready(None);
+        }
+        // Empty for now: leave our waker (checked under the same lock as
+        // the queue, so no send can slip in between).
+        let old = match &state.receiver {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => state.receiver.replace(cx.waker().clone()),
+        };
+        drop(state);
+        drop(old); // outside the lock
+        Poll::Pending
+    }
+
     /// Closes the channel from the receiving side: every send from now on
     /// fails (waiting senders are woken and fail), while the messages
     /// already queued can still be received; then `recv` returns `None`.
@@ -515,32 +557,10 @@ impl<T> Future for Recv<'_, T> {
         if self.done {
             crate::future::polled_after_completion("mpsc::Recv");
         }
-        let mut state = self.receiver.chan.lock();
-        // A message: ours (and maybe a slot for a waiting sender).
-        if let Some((msg, sender)) = state.pop() {
-            drop(state);
-            if let Some(w) = sender {
-                w.wake();
-            }
-            self.done = true;
-            return Poll::Ready(Some(msg));
-        }
-        // Nothing, and nothing ever will come.
-        if state.senders == 0 || state.closed {
-            drop(state);
-            self.done = true;
-            return Poll::Ready(None);
-        }
-        // Empty for now: leave our waker (checked under the same lock as
-        // the queue, so no send can slip in between).
-        let old = match &state.receiver {
-            Some(w) if w.will_wake(cx.waker()) => None,
-            _ => state.receiver.replace(cx.waker().clone()),
-        };
-        drop(state);
-        drop(old); // outside the lock
-        self.registered = true;
-        Poll::Pending
+        let answer = self.receiver.poll_recv(cx);
+        self.done = answer.is_ready();
+        self.registered = answer.is_pending();
+        answer
     }
 }
 

@@ -130,6 +130,30 @@ impl<T> Inner<T> {
             }
         });
     }
+
+    /// True if the stored waker would wake the same task as `waker`.
+    /// Only called while RX_WAKER is set.
+    fn stored_waker_wakes(&self, waker: &Waker) -> bool {
+        self.waker.with(|w| {
+            // SAFETY: reading our own waker; the sender may be reading it
+            // too (shared reads), but nobody writes it while RX_WAKER is set.
+            unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker))
+        })
+    }
+
+    /// Stores `waker` and sets RX_WAKER. Returns the state if the sender
+    /// had finished by then (the waker will not be used), else `None`.
+    /// Only called while RX_WAKER is clear.
+    fn register(&self, waker: &Waker) -> Option<usize> {
+        // SAFETY: RX_WAKER is clear and the sender had not finished when we
+        // last looked, so it will not read the cell (it reads only if its
+        // fetch_or sees RX_WAKER, which we set below, after this write).
+        self.waker.with_mut(|w| unsafe { *w = Some(waker.clone()) });
+        // Release: publishes the waker to the sender's Acquire.
+        // Acquire: if the sender finished first, we see its value.
+        let state = self.state.fetch_or(RX_WAKER, AcqRel);
+        (state & DONE != 0).then_some(state)
+    }
 }
 
 /// The sending half of a oneshot channel.
@@ -246,38 +270,29 @@ impl<T> Future for Receiver<T> {
         }
         let inner = &*self.inner;
         // Acquire: pairs with the sender's Release, so the value is visible.
-        let mut state = inner.state.load(Acquire);
-        if state & RX_WAKER != 0 && state & DONE == 0 {
-            let same = inner.waker.with(|w| {
-                // SAFETY: reading our own waker; the sender may be reading
-                // it too (shared reads), but nobody writes it while
-                // RX_WAKER is set.
-                unsafe { &*w }
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-            });
-            if same {
-                return Poll::Pending; // already registered with this task
-            }
-            // Different task: take the cell back before rewriting it.
-            // AcqRel: Acquire sees a value sent meanwhile.
-            state = inner.state.fetch_and(!RX_WAKER, AcqRel);
-        }
-        if state & DONE == 0 {
-            // SAFETY: RX_WAKER is clear and the sender had not finished when
-            // we last looked, so it will not read the cell (it reads only
-            // if its fetch_or sees RX_WAKER, which we set below, after this
-            // write).
-            inner
-                .waker
-                .with_mut(|w| unsafe { *w = Some(cx.waker().clone()) });
-            // Release: publishes the waker to the sender's Acquire.
-            // Acquire: if the sender finished first, we see its value.
-            state = inner.state.fetch_or(RX_WAKER, AcqRel);
-            if state & DONE == 0 {
-                return Poll::Pending;
-            }
-        }
+        let state = inner.state.load(Acquire);
+        let state = match RxState::of(state) {
+            // The sender finished first: nothing to wait for.
+            RxState::Finished => state,
+            // Our waker is stored and would wake this same task: keep it.
+            RxState::Registered if inner.stored_waker_wakes(cx.waker()) => return Poll::Pending,
+            // Stored, but for another task (the receiver moved): take the
+            // cell back before rewriting it. AcqRel: Acquire sees a value
+            // sent meanwhile; then store ours below, unless that happened.
+            RxState::Registered => match inner.state.fetch_and(!RX_WAKER, AcqRel) {
+                taken if taken & DONE != 0 => taken,
+                _ => match inner.register(cx.waker()) {
+                    Some(finished) => finished,
+                    None => return Poll::Pending,
+                },
+            },
+            // Nothing stored yet: store our waker, unless the sender
+            // finishes first.
+            RxState::Empty => match inner.register(cx.waker()) {
+                Some(finished) => finished,
+                None => return Poll::Pending,
+            },
+        };
         // The sender finished: a value (VALUE) or nothing (TX_GONE).
         self.done = true;
         if state & VALUE != 0 {
@@ -288,6 +303,26 @@ impl<T> Future for Receiver<T> {
             Poll::Ready(Ok(value.expect("VALUE means the slot is full")))
         } else {
             Poll::Ready(Err(Closed))
+        }
+    }
+}
+
+/// What the receiver finds in one load of the state word.
+enum RxState {
+    /// No waker stored, nothing sent.
+    Empty,
+    /// Our waker is stored (RX_WAKER), nothing sent yet.
+    Registered,
+    /// The sender sent a value or left (DONE).
+    Finished,
+}
+
+impl RxState {
+    fn of(state: usize) -> RxState {
+        match (state & DONE != 0, state & RX_WAKER != 0) {
+            (true, _) => RxState::Finished,
+            (false, true) => RxState::Registered,
+            (false, false) => RxState::Empty,
         }
     }
 }

@@ -25,18 +25,20 @@
 //
 //   executor thread                        pool thread
 //   spawn_blocking(f):
-//     blocking += 1
+//     jobs += 1
 //     spawn a small task that waits  --->  job: r = catch_unwind(f)
 //     on a Slot (Mutex<result, waker>)          lock slot; store r; take waker
 //                                               waker.wake()   (inbox, unpark)
-//                                          worker: blocking -= 1  (Release)
+//                                          worker: jobs -= 1  (Release)
 //
 // The count is decremented *after* the wake, so an executor that reads
-// `blocking == 0` (Acquire) also sees the wake in its inbox: virtual time and
+// `jobs == 0` (Acquire) also sees the wake in its inbox: virtual time and
 // the deadlock check never act while a job might still wake somebody.
+// This file knows nothing of tasks: the run loop owns a `Pool`, and
+// `spawn_blocking` (mod.rs) spawns the `WaitForJob` half as a task.
 
-use super::inbox::Shared;
-use crate::sync::atomic::Ordering;
+use super::task::TaskInbox;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex, thread};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -48,42 +50,55 @@ use std::time::{Duration, Instant};
 const MAX_THREADS: usize = 4;
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
-type Job = Box<dyn FnOnce() + Send>;
+/// A blocking job, wrapped so that it hands its result to its waiter.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// The blocking pool of one executor.
 pub(crate) struct Pool {
+    shared: Arc<PoolShared>,
+}
+
+struct PoolShared {
     state: Mutex<PoolState>,
     work: Condvar,
+    /// The executor's inbox, nudged when the last job ends.
+    inbox: Arc<TaskInbox>,
+    /// The executor's count of jobs not yet delivered.
+    jobs: Arc<AtomicUsize>,
 }
 
 #[derive(Default)]
 struct PoolState {
-    jobs: VecDeque<Job>,
+    queue: VecDeque<Job>,
     idle: usize,
     threads: usize,
     closed: bool,
 }
 
 impl Pool {
-    pub(crate) fn new() -> Pool {
+    pub(crate) fn new(inbox: Arc<TaskInbox>, jobs: Arc<AtomicUsize>) -> Pool {
         Pool {
-            state: Mutex::new(PoolState::default()),
-            work: Condvar::new(),
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState::default()),
+                work: Condvar::new(),
+                inbox,
+                jobs,
+            }),
         }
     }
 
     /// Queues a job, starting a thread if none is idle and there is room.
-    fn submit(shared: &Arc<Shared>, job: Job) {
-        let pool = &shared.pool;
-        let mut state = pool.state.lock();
-        state.jobs.push_back(job);
+    /// The caller has already counted it in `jobs`.
+    pub(crate) fn submit(&self, job: Job) {
+        let mut state = self.shared.state.lock();
+        state.queue.push_back(job);
         if state.idle > 0 {
             drop(state);
-            pool.work.notify_one();
+            self.shared.work.notify_one();
         } else if state.threads < MAX_THREADS {
             state.threads += 1;
             drop(state);
-            let shared = shared.clone();
+            let shared = self.shared.clone();
             thread::spawn(move || worker(shared));
         }
     }
@@ -93,31 +108,30 @@ impl Pool {
     /// to go.
     pub(crate) fn close(&self) {
         let unstarted = {
-            let mut state = self.state.lock();
+            let mut state = self.shared.state.lock();
             state.closed = true;
-            std::mem::take(&mut state.jobs)
+            std::mem::take(&mut state.queue)
         };
-        self.work.notify_all();
+        self.shared.work.notify_all();
         drop(unstarted);
     }
 }
 
-fn worker(shared: Arc<Shared>) {
-    let pool = &shared.pool;
-    let mut state = pool.state.lock();
+fn worker(shared: Arc<PoolShared>) {
+    let mut state = shared.state.lock();
     loop {
-        if let Some(job) = state.jobs.pop_front() {
+        if let Some(job) = state.queue.pop_front() {
             drop(state);
             job();
-            // Release: pairs with the executor's Acquire load; the job's wake
-            // (inside `job`) is already in the inbox.
-            if shared.blocking.fetch_sub(1, Ordering::Release) == 1 {
+            // Release: pairs with the executor's Acquire load; the job's
+            // wake (inside `job`) is already in the inbox.
+            if shared.jobs.fetch_sub(1, Ordering::Release) == 1 {
                 // The last job ended. If nobody was waiting for it (its task
                 // was aborted), an executor parked only because a job was
                 // running must look again: it may be a deadlock by now.
-                shared.nudge();
+                shared.inbox.nudge();
             }
-            state = pool.state.lock();
+            state = shared.state.lock();
             continue;
         }
         if state.closed {
@@ -125,9 +139,9 @@ fn worker(shared: Arc<Shared>) {
         }
         state.idle += 1;
         let since = Instant::now();
-        state = pool.work.wait_timeout(state, KEEP_ALIVE);
+        state = shared.work.wait_timeout(state, KEEP_ALIVE);
         state.idle -= 1;
-        if state.jobs.is_empty() && since.elapsed() >= KEEP_ALIVE {
+        if state.queue.is_empty() && since.elapsed() >= KEEP_ALIVE {
             break; // idle long enough
         }
     }
@@ -141,7 +155,7 @@ struct Slot<R> {
 
 /// The task side: waits for the job's result; re-raises its panic so the
 /// JoinHandle reports it like any task's panic.
-struct WaitForJob<R> {
+pub(crate) struct WaitForJob<R> {
     slot: Arc<Slot<R>>,
 }
 
@@ -167,7 +181,9 @@ impl<R> Future for WaitForJob<R> {
     }
 }
 
-pub(crate) fn spawn_blocking<F, R>(core: &super::core::Core, f: F) -> super::JoinHandle<R>
+/// Splits `f` into the job for a pool thread and the future that waits
+/// for its result.
+pub(crate) fn job<F, R>(f: F) -> (Job, WaitForJob<R>)
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -187,10 +203,5 @@ where
             waker.wake();
         }
     });
-    // Relaxed: the executor reads it on this same thread, or after the
-    // pool's Release decrement.
-    core.shared.blocking.fetch_add(1, Ordering::Relaxed);
-    let handle = core.spawn(WaitForJob { slot }, Some("spawn_blocking".into()));
-    Pool::submit(&core.shared, job);
-    handle
+    (job, WaitForJob { slot })
 }

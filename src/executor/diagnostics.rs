@@ -29,25 +29,22 @@
 //! assert!(seen.borrow()[0].contains("'oops'"));
 //! ```
 //
-// How it works: the run loop calls the `check_*`, `timed`, `report_*` and
-// `park_timeout` functions below at fixed points (after a Pending poll,
-// around a poll, before parking); nothing else in the core knows about
-// diagnostics. The waker counts come from the state word: references minus
-// the executor's own and the JoinHandle's (task.rs), which is exact because
-// the waker given to `poll` is borrowed and uncounted (waker.rs). A count of
-// zero is stable: only an existing waker can make another.
+// How it works: `Diagnostics` is an observer (observer.rs). The run loop
+// tells it about every poll, wake, ending and park; it decides what is
+// worth a report. The waker counts come from the task's state word, read
+// by the run loop in one load right after the poll (task.rs counts every
+// waker clone; the waker given to `poll` is borrowed and uncounted, so the
+// count is exact). A count of zero is stable: only an existing waker can
+// make another.
 //
 // What it cannot see: a waker of task A kept inside task B's future (say a
 // channel between two tasks that wait on each other) looks the same as one
 // kept by another thread, so such a cycle parks instead of panicking. The
 // opt-in watchdog reports it as a stall.
 
-use super::core::Core;
-use super::task::{COMPLETE, JOIN, SCHEDULED, TaskRef, refs};
-use super::waker;
-use crate::sync::atomic::Ordering;
-use std::any::Any;
-use std::collections::HashMap;
+use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Waiting};
+use super::task::Ending;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -134,13 +131,26 @@ impl fmt::Display for Diagnostic<'_> {
 /// Where diagnostics go (see [`Builder::on_diagnostic`](super::Builder::on_diagnostic)).
 pub(crate) type Hook = Box<dyn Fn(&Diagnostic<'_>)>;
 
-/// The diagnostic settings of one executor.
+/// The diagnostics observer of one executor.
 pub(crate) struct Diagnostics {
-    pub(crate) watchdog: Option<Duration>,
-    pub(crate) hook: Option<Hook>,
+    watchdog: Option<Duration>,
+    hook: Option<Hook>,
+    /// When the current poll started (watchdog only).
+    poll_start: Cell<Option<Instant>>,
+    /// The waiting tasks when the executor last parked for a stall check.
+    stall_check: RefCell<Option<Vec<String>>>,
 }
 
 impl Diagnostics {
+    pub(crate) fn new(watchdog: Option<Duration>, hook: Option<Hook>) -> Diagnostics {
+        Diagnostics {
+            watchdog,
+            hook,
+            poll_start: Cell::new(None),
+            stall_check: RefCell::new(None),
+        }
+    }
+
     fn report(&self, diagnostic: Diagnostic<'_>) {
         match &self.hook {
             // A panicking hook must not leave the executor half-way through
@@ -154,170 +164,120 @@ impl Diagnostics {
     }
 }
 
-/// Wakers alive anywhere, in one state word (the executor's and the
-/// JoinHandle's references are not wakers).
-fn wakers_in(state: usize) -> usize {
-    refs(state) - 1 - usize::from(state & JOIN != 0)
+/// Not scheduled, and no waker left: it can never run again.
+fn is_lost(w: &Waiting<'_>) -> bool {
+    !w.scheduled && w.wakers == 0
 }
 
-/// Wakers of `task` alive anywhere.
-#[inline]
-fn wakers(task: TaskRef) -> usize {
-    // Acquire: pairs with the AcqRel release in a waker's drop on another
-    // thread, so a count of zero means those drops are done.
-    wakers_in(task.header().state.load(Ordering::Acquire))
+fn describe_waiting(w: &Waiting<'_>) -> String {
+    match is_lost(w) {
+        true => format!(
+            "{} (lost its waker: returned Pending without storing cx.waker())",
+            w.task.describe()
+        ),
+        false => w.task.describe(),
+    }
 }
 
-/// Not scheduled, and no waker left: it can never run again. One load, so
-/// both facts come from the same instant (a wake sets SCHEDULED before it
-/// drops its waker; two loads could see "not yet scheduled" and then
-/// "waker gone" and miss that wake; loom found this).
-#[inline]
-fn is_lost(task: TaskRef) -> bool {
-    let state = task.header().state.load(Ordering::Acquire);
-    state & (SCHEDULED | COMPLETE) == 0 && wakers_in(state) == 0
-}
+impl Observer for Diagnostics {
+    /// Every poll only when the watchdog times them.
+    fn wants_every_event(&self) -> bool {
+        self.watchdog.is_some()
+    }
 
-/// Seam: after a spawned task's poll returned Pending.
-#[inline]
-pub(crate) fn check_task_after_pending(core: &Core, task: TaskRef) {
-    if is_lost(task) {
-        core.diag.report(Diagnostic::LostWaker {
-            task: &core.describe(task),
+    fn poll_started(&self, _task: &TaskDesc<'_>) {
+        if self.watchdog.is_some() {
+            self.poll_start.set(Some(Instant::now()));
+        }
+    }
+
+    fn poll_ended(&self, task: &TaskDesc<'_>, end: PollEnd) {
+        if let (Some(limit), Some(start)) = (self.watchdog, self.poll_start.take()) {
+            let took = start.elapsed();
+            if took > limit {
+                self.report(Diagnostic::SlowPoll {
+                    task: &task.describe(),
+                    took,
+                });
+            }
+        }
+        let lost = PollEnd::Pending {
+            wakers: 0,
+            scheduled: false,
+        };
+        // block_on's own lost waker is a `deadlock:` panic (before_park).
+        if end == lost && task.id != 0 {
+            self.report(Diagnostic::LostWaker {
+                task: &task.describe(),
+            });
+        }
+    }
+
+    fn finished(&self, task: &TaskDesc<'_>, ending: &Ending) {
+        if let Ending::Panicked {
+            message,
+            detached: Some(_),
+        } = ending
+        {
+            self.report(Diagnostic::DetachedPanic {
+                task: &task.describe(),
+                message,
+            });
+        }
+    }
+
+    fn microtask_panicked(&self, message: &str) {
+        self.report(Diagnostic::DetachedPanic {
+            task: "a microtask",
+            message,
         });
     }
-}
 
-/// Seam: after `block_on`'s future returned Pending, and before parking
-/// (its last waker may have been dropped by another thread meanwhile).
-#[track_caller]
-#[inline]
-pub(crate) fn check_main_after_pending(_core: &Core, main: TaskRef) {
-    if is_lost(main) {
-        // Formatted, so the payload is a `String` like every `deadlock:`.
-        let why = "no waker for it exists, so nothing can ever wake it; it probably \
-                   forgot to store cx.waker() (or a clone) before returning Pending";
-        panic!("deadlock: block_on's future returned Pending, but {why}");
-    }
-}
-
-/// Seam: around every poll; times it when the watchdog is on.
-#[inline]
-pub(crate) fn timed<R>(core: &Core, task: TaskRef, poll: impl FnOnce() -> R) -> R {
-    let Some(limit) = core.diag.watchdog else {
-        return poll();
-    };
-    let start = Instant::now();
-    let result = poll();
-    let took = start.elapsed();
-    if took > limit {
-        core.diag.report(Diagnostic::SlowPoll {
-            task: &core.describe(task),
-            took,
-        });
-    }
-    result
-}
-
-/// Seam: a detached task panicked.
-pub(crate) fn report_detached_panic(core: &Core, task: TaskRef, payload: Box<dyn Any + Send>) {
-    let message = panic_message(&*payload);
-    core.diag.report(Diagnostic::DetachedPanic {
-        task: &core.describe(task),
-        message,
-    });
-    // The payload's destructor is user code too.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
-}
-
-/// The text of a panic payload (`panic!("..")` gives a `&str` or `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    match payload.downcast_ref::<&'static str>() {
-        Some(s) => s,
-        None => payload
-            .downcast_ref::<String>()
-            .map_or("(not a string)", String::as_str),
-    }
-}
-
-/// The tasks that are still waiting, described.
-fn waiting(core: &Core) -> Vec<String> {
-    let tasks = core.tasks.borrow();
-    // Acquire, like every COMPLETE check: pairs with the AcqRel that set
-    // it when the task finished (on this thread, so it is cheap anyway).
-    let pending = tasks
-        .iter()
-        .filter(|t| t.header().state.load(Ordering::Acquire) & COMPLETE == 0);
-    pending
-        .map(|t| match is_lost(t) {
-            true => format!(
-                "{} (lost its waker: returned Pending without storing cx.waker())",
-                core.describe(t)
-            ),
-            false => core.describe(t),
-        })
-        .collect()
-}
-
-/// Seam: nothing is ready, no timer is armed and no blocking job runs.
-/// Panics with `deadlock:` when no waker of a waiting task (or of
-/// `block_on`'s future) is held outside the executor.
-pub(crate) fn check_deadlock(core: &Core) {
-    // Wakers held inside the executor: a waiting task's JoinHandle slot
-    // holding the waker of whoever awaits it.
-    let mut inside: HashMap<TaskRef, usize> = HashMap::new();
-    let pending: Vec<TaskRef> = core
-        .tasks
-        .borrow()
-        .iter()
-        .filter(|t| t.header().state.load(Ordering::Acquire) & COMPLETE == 0)
-        .collect();
-    for task in &pending {
-        task.header().join_waker.with(|w| {
-            // SAFETY: executor thread only (THE invariant in task.rs).
-            if let Some(owner) = unsafe { &*w }.as_ref().and_then(waker::task_of) {
-                *inside.entry(owner).or_default() += 1;
+    fn before_park(&self, idle: &Idle<'_>) -> Advice {
+        let mut block_on_lost = false;
+        let mut held_outside = false;
+        let mut waiting = Vec::new();
+        let in_flight = (idle.waiting)(&mut |w| {
+            if w.task.id == 0 {
+                block_on_lost = is_lost(&w);
+            }
+            held_outside |= w.wakers_outside > 0;
+            if w.task.id != 0 {
+                waiting.push(describe_waiting(&w));
             }
         });
+        if block_on_lost {
+            let why = "no waker for it exists, so nothing can ever wake it; it probably \
+                       forgot to store cx.waker() (or a clone) before returning Pending";
+            return Advice::Deadlock(format!(
+                "deadlock: block_on's future returned Pending, but {why}"
+            ));
+        }
+        let quiet = idle.timers == 0 && idle.blocking_jobs == 0;
+        if quiet && !held_outside && !in_flight && idle.block_on {
+            let list = match waiting.is_empty() {
+                true => "none".to_string(),
+                false => waiting.join(", "),
+            };
+            return Advice::Deadlock(format!(
+                "deadlock: block_on's future is waiting, but nothing can wake it: no task is \
+                 ready, no timer is armed, no blocking job is running, and no waker is held \
+                 outside the executor. Waiting tasks: {list}"
+            ));
+        }
+        match (self.watchdog, idle.timers) {
+            (Some(limit), 0) => {
+                *self.stall_check.borrow_mut() = Some(waiting);
+                Advice::ParkAtMost(limit)
+            }
+            _ => Advice::Park,
+        }
     }
-    let main = core.main.get();
-    let outside = |t: TaskRef| wakers(t) - inside.get(&t).copied().unwrap_or(0);
-    if outside(main) > 0 || pending.iter().any(|&t| outside(t) > 0) {
-        return; // someone outside may still wake us: park
-    }
-    // Only now look for wakes in flight. The order matters: a remote wake
-    // sets SCHEDULED and posts to the inbox *before* it drops its waker, so
-    // once the counts above read zero (Acquire), that wake is visible here.
-    // (Checking the inbox first raced with exactly that; loom found it:
-    // `free_block_on_spare_executor_is_freed`.)
-    let scheduled = |t: &TaskRef| t.header().state.load(Ordering::Acquire) & SCHEDULED != 0;
-    if core.shared.has_mail() || scheduled(&main) || pending.iter().any(scheduled) {
-        return;
-    }
-    let list = waiting(core);
-    let list = match list.is_empty() {
-        true => "none".to_string(),
-        false => list.join(", "),
-    };
-    panic!(
-        "deadlock: block_on's future is waiting, but nothing can wake it: no task is ready, \
-         no timer is armed, no blocking job is running, and no waker is held outside the \
-         executor. Waiting tasks: {list}"
-    );
-}
 
-/// Seam: how long to park. With the watchdog on and no deadline, park for
-/// the threshold only, and report a stall if nothing arrived by then.
-pub(crate) fn park_timeout(core: &Core, timeout: Option<Duration>) -> (Option<Duration>, bool) {
-    match (timeout, core.diag.watchdog) {
-        (None, Some(limit)) => (Some(limit), true),
-        (timeout, _) => (timeout, false),
+    fn unparked(&self, nothing_came: bool) {
+        let waiting = self.stall_check.borrow_mut().take();
+        if let (Some(waiting), true) = (waiting, nothing_came) {
+            self.report(Diagnostic::Stalled { waiting: &waiting });
+        }
     }
-}
-
-/// Seam: the executor parked for the watchdog threshold and nothing came.
-pub(crate) fn report_stall(core: &Core) {
-    core.diag.report(Diagnostic::Stalled {
-        waiting: &waiting(core),
-    });
 }

@@ -1,58 +1,68 @@
 //! A task: one heap allocation holding a header, the future, and later its
 //! output.
 //!
+//! `spawn` turns a future into a task. The executor, every [`Waker`] of the
+//! task and its [`JoinHandle`](super::JoinHandle) all point at the same
+//! allocation, and a reference count in the header says when the last of
+//! them is gone. This is the first file of the executor to read; then
+//! `queues.rs`, `waker.rs` and `run_loop.rs`.
+//
 // How it works
 // ------------
 //
-// Layout (one allocation per spawned task; `#[repr(C)]` so that a pointer to
-// the `Task<F>` is also a pointer to its `Header`):
+// Layout (one allocation per task; `#[repr(C)]` so that a pointer to the
+// `Task<F>` is also a pointer to its `Header`):
 //
 //   +--------------------------------------------------------------+
-//   | Header (48 bytes)  state+refcount (one atomic) | vtable |     |
-//   |                    shared | index, id | join_waker           |
+//   | Header (48 bytes)  state (bits + reference count) | vtable   |
+//   |                    inbox | index, id | join_waker            |
 //   +--------------------------------------------------------------+
 //   | stage:  Running(future) -> Done(T) or Failed(JoinError)      |
 //   |                         -> Consumed (the JoinHandle took it) |
 //   +--------------------------------------------------------------+
 //
 // Everything that knows the future's type `F` is behind the `Vtable` of
-// plain function pointers, so the executor, wakers and `JoinHandle<T>` all
-// hold the same untyped `TaskRef`. (Rejected alternative: `Arc<dyn Task>`.
-// It needs a second allocation for the output or a `Mutex` around it, and
+// plain function pointers, so the run loop, wakers and `JoinHandle<T>` all
+// hold the same untyped `TaskRef`. (Rejected alternative: `Arc<dyn Task>`;
+// it needs a second allocation for the output or a `Mutex` around it, and
 // loom's `Arc` cannot be coerced to a trait object.)
 //
-// The state word (an `AtomicUsize`):
+// The state word, one `AtomicUsize`, so that "is it queued?", "is it
+// finished?" and "how many wakers are alive?" are read in one load:
 //
 //   bit 0  SCHEDULED  in a ready queue or the inbox (at most once)
 //   bit 1  COMPLETE   finished, aborted or shut down; wakes are no-ops
-//   bit 2  CANCELLED  `abort()` asked; the next turn drops the future
+//   bit 2  CANCELLED  `abort()` asked; the next run drops the future
 //   bit 3  JOIN       a JoinHandle exists (and holds one reference)
-//   bit 4  MAIN       this header is `block_on`'s own future (no stage)
-//   bits 6..          reference count: the executor (while the task is in
-//                     its task list), the JoinHandle, every Waker clone, and
-//                     every inbox entry
+//   bits 6..          reference count: the executor (while the task is
+//                     live), the JoinHandle, every Waker clone, every inbox
+//                     entry
 //
-// Task states, as the executor sees them:
+// A task's life:
 //
 //              spawn                 poll -> Pending, nobody woke it
 //   [Scheduled] ----> poll ----> [Waiting] --- wake (sets SCHEDULED) ---+
 //        ^                |                                             |
 //        +----------------|---------------------------------------------+
-//                         | poll -> Ready / panic / cancelled / shutdown
+//                         | poll -> Ready / panic; abort; shutdown
 //                         v
 //                     [Complete]  (output in the stage until the
 //                                  JoinHandle takes it; freed when the
 //                                  last reference is released)
 //
 // THE invariant: the stage (the future and its output) and the header's
-// `index` and `join_waker` are only touched on the executor's own
-// thread. The executor is `!Send`, `spawn` runs on its thread and so does
-// every poll, and `JoinHandle` is `!Send`. Other threads only ever touch
-// the atomic state word and `shared` (through a waker). That is why a
-// `!Send` future is fine inside a `Send + Sync` waker.
+// `index` and `join_waker` are only touched on the executor's own thread.
+// The executor is `!Send`, `spawn` runs on its thread and so does every
+// poll, and `JoinHandle` is `!Send`. Other threads only ever touch the
+// atomic state word and `inbox` (through a waker). That is why a `!Send`
+// future is fine inside a `Send + Sync` waker.
+//
+// `block_on`'s own future lives on `block_on`'s stack, not in a task, but
+// its waker needs a reference count too: `TaskRef::new_block_on` makes a
+// header with no stage (id 0) for it. waker.rs gives it its own wake.
 
-use super::JoinError;
-use super::inbox::Shared;
+use super::join_error::{JoinError, panic_message};
+use super::queues::Inbox;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, UnsafeCell};
 use std::any::Any;
@@ -67,7 +77,6 @@ pub(crate) const SCHEDULED: usize = 1 << 0;
 pub(crate) const COMPLETE: usize = 1 << 1;
 pub(crate) const CANCELLED: usize = 1 << 2;
 pub(crate) const JOIN: usize = 1 << 3;
-pub(crate) const MAIN: usize = 1 << 4;
 pub(crate) const REF_ONE: usize = 1 << 6;
 
 /// The number of references in a state word.
@@ -76,23 +85,37 @@ pub(crate) fn refs(state: usize) -> usize {
     state / REF_ONE
 }
 
-/// What one poll of a task came to.
-pub(crate) enum Outcome {
-    /// The future is waiting.
+/// The inbox type every task header points at.
+pub(crate) type TaskInbox = Inbox<TaskRef>;
+
+/// What one run of a task came to.
+pub(crate) enum Ran {
+    /// The future returned `Pending`: it waits for a wake.
     Pending,
-    /// The task completed (value, aborted, or a panic the JoinHandle holds).
-    Done,
-    /// The task panicked and nobody holds its JoinHandle: the payload goes
-    /// to the panic report.
-    DetachedPanic(Box<dyn Any + Send>),
+    /// The task is over.
+    Finished(Ending),
+}
+
+/// How a task ended.
+pub(crate) enum Ending {
+    /// Its future returned a value.
+    Returned,
+    /// It was aborted before it finished.
+    Aborted,
+    /// It panicked. `detached` holds the payload when no JoinHandle wants
+    /// it (it is then reported instead).
+    Panicked {
+        message: String,
+        detached: Option<Box<dyn Any + Send>>,
+    },
 }
 
 /// The typed operations on a task, as plain function pointers.
 pub(crate) struct Vtable {
     /// Polls the future once; stores the output when it completes.
-    pub(crate) poll: unsafe fn(TaskRef, &mut Context<'_>) -> Outcome,
+    pub(crate) poll: unsafe fn(TaskRef, &mut Context<'_>) -> Ran,
     /// Drops the future without finishing it (abort, shutdown).
-    pub(crate) cancel: unsafe fn(TaskRef) -> Outcome,
+    pub(crate) cancel: unsafe fn(TaskRef) -> Ran,
     /// Moves the output into `*mut Option<Result<T, JoinError>>`.
     pub(crate) take_output: unsafe fn(TaskRef, *mut ()),
     /// Drops whatever the stage still holds.
@@ -106,15 +129,13 @@ pub(crate) struct Vtable {
 pub(crate) struct Header {
     pub(crate) state: AtomicUsize,
     pub(crate) vtable: &'static Vtable,
-    /// The executor's thread-safe half: its inbox for wakes from other
-    /// threads. Kept alive by every task so that a late waker has somewhere
-    /// harmless to go.
-    pub(crate) shared: Arc<Shared>,
-    // --- executor thread only (see THE invariant above) ---
-    /// Position in the executor's task list, for O(1) removal. (Two u32s,
-    /// and names kept in a side table of the executor, keep the header at
-    /// 48 bytes: memory per task is one of the benchmarked numbers.)
+    /// Where wakes from other threads go. Kept alive by every task, so a
+    /// waker that outlives the executor has somewhere harmless to go.
+    pub(crate) inbox: Arc<TaskInbox>,
+    // --- executor thread only (THE invariant) ---
+    /// Slot in the executor's task list, for O(1) removal.
     pub(crate) index: Cell<u32>,
+    /// 0 for block_on's future, 1, 2, ... for spawned tasks.
     pub(crate) id: u32,
     /// Who is awaiting the JoinHandle.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
@@ -141,14 +162,14 @@ struct Task<F: Future> {
 pub(crate) struct TaskRef(NonNull<Header>);
 
 // SAFETY: a TaskRef is moved to other threads only inside wakers and inbox
-// entries, which touch nothing but the atomic state and `shared` (both
+// entries, which touch nothing but the atomic state and `inbox` (both
 // `Sync`); see THE invariant above.
 unsafe impl Send for TaskRef {}
 
 impl TaskRef {
     /// Allocates a task running `future`, holding two references: the
     /// executor's and the JoinHandle's. It starts SCHEDULED.
-    pub(crate) fn new<F: Future + 'static>(future: F, shared: Arc<Shared>, id: u32) -> TaskRef {
+    pub(crate) fn new<F: Future + 'static>(future: F, inbox: Arc<TaskInbox>, id: u32) -> TaskRef {
         let task = Box::new(Task {
             header: Header {
                 state: AtomicUsize::new(SCHEDULED | JOIN | (2 * REF_ONE)),
@@ -159,7 +180,7 @@ impl TaskRef {
                     drop_stage: drop_stage::<F>,
                     dealloc: dealloc::<F>,
                 },
-                shared,
+                inbox,
                 index: Cell::new(u32::MAX),
                 id,
                 join_waker: UnsafeCell::new(None),
@@ -169,20 +190,20 @@ impl TaskRef {
         TaskRef(NonNull::from(Box::leak(task)).cast())
     }
 
-    /// Allocates the header that stands for `block_on`'s future: no stage,
-    /// one reference (the executor's), not scheduled.
-    pub(crate) fn new_main(shared: Arc<Shared>) -> TaskRef {
-        static MAIN_VTABLE: Vtable = Vtable {
-            poll: |_, _| unreachable!("the main header has no future"),
-            cancel: |_| Outcome::Done,
-            take_output: |_, _| unreachable!("the main header has no output"),
+    /// Allocates the header that counts the wakers of `block_on`'s future:
+    /// no stage, one reference (the run loop's), not scheduled.
+    pub(crate) fn new_block_on(inbox: Arc<TaskInbox>) -> TaskRef {
+        static NO_STAGE: Vtable = Vtable {
+            poll: |_, _| unreachable!("block_on's future is polled by block_on"),
+            cancel: |_| Ran::Finished(Ending::Aborted),
+            take_output: |_, _| unreachable!("block_on's future has no JoinHandle"),
             drop_stage: |_| {},
-            dealloc: dealloc_main,
+            dealloc: dealloc_header,
         };
         let header = Box::new(Header {
-            state: AtomicUsize::new(MAIN | REF_ONE),
-            vtable: &MAIN_VTABLE,
-            shared,
+            state: AtomicUsize::new(REF_ONE),
+            vtable: &NO_STAGE,
+            inbox,
             index: Cell::new(u32::MAX),
             id: 0,
             join_waker: UnsafeCell::new(None),
@@ -192,7 +213,6 @@ impl TaskRef {
 
     #[inline]
     pub(crate) fn from_raw(ptr: *const ()) -> TaskRef {
-        // SAFETY (of later derefs): `ptr` came from `as_raw` of a live task.
         TaskRef(NonNull::new(ptr as *mut Header).expect("null task pointer"))
     }
 
@@ -220,22 +240,13 @@ impl TaskRef {
     /// and frees the task if that was the last reference.
     #[inline]
     pub(crate) fn release(self, amount: usize) {
-        // AcqRel: the release half publishes this holder's last uses; the
-        // acquire half (for whoever hits zero) sees everyone else's before
-        // the free.
+        // AcqRel: the release half publishes this holder's last uses of the
+        // task; the acquire half (for whoever hits zero) sees everyone
+        // else's before the free.
         let prev = self.header().state.fetch_sub(amount, Ordering::AcqRel);
         if refs(prev) == 1 {
             // SAFETY: that was the last reference; nobody can reach the task.
             unsafe { (self.header().vtable.dealloc)(self) }
-        }
-    }
-
-    /// How diagnostics name an unnamed task: `task #3`.
-    pub(crate) fn describe_unnamed(&self) -> String {
-        let h = self.header();
-        match h.state.load(Ordering::Relaxed) & MAIN {
-            MAIN => "block_on's future".to_string(),
-            _ => format!("task #{}", h.id),
         }
     }
 }
@@ -248,10 +259,10 @@ impl TaskRef {
 
 /// Runs `f` with the task's stage.
 fn with_stage<F: Future, R>(task: TaskRef, f: impl FnOnce(&mut Stage<F>) -> R) -> R {
-    // SAFETY: see the block comment above; `f` is never given a way back to
-    // the stage, so there is one `&mut` at a time.
+    // SAFETY: see the block comment above.
     let task = unsafe { task.0.cast::<Task<F>>().as_ref() };
-    // SAFETY: as above: executor thread, one borrow at a time.
+    // SAFETY: executor thread, and `f` is never given a way back to the
+    // stage, so there is one `&mut` at a time.
     task.stage.with_mut(|s| f(unsafe { &mut *s }))
 }
 
@@ -259,7 +270,7 @@ fn replace_stage<F: Future>(task: TaskRef, new: Stage<F>) -> Stage<F> {
     with_stage::<F, _>(task, |s| std::mem::replace(s, new))
 }
 
-unsafe fn poll<F: Future>(task: TaskRef, cx: &mut Context<'_>) -> Outcome {
+unsafe fn poll<F: Future>(task: TaskRef, cx: &mut Context<'_>) -> Ran {
     let polled = with_stage::<F, _>(task, |stage| match stage {
         Stage::Running(future) => {
             // SAFETY: the future never moves again while it is in the
@@ -270,44 +281,74 @@ unsafe fn poll<F: Future>(task: TaskRef, cx: &mut Context<'_>) -> Outcome {
         _ => unreachable!("a completed task is never polled"),
     });
     match polled {
-        Ok(Poll::Pending) => Outcome::Pending,
+        Ok(Poll::Pending) => Ran::Pending,
         Ok(Poll::Ready(value)) => finish::<F>(task, Ok(value)),
         Err(payload) => finish::<F>(task, Err(JoinError::panicked(payload))),
     }
 }
 
-unsafe fn cancel<F: Future>(task: TaskRef) -> Outcome {
+unsafe fn cancel<F: Future>(task: TaskRef) -> Ran {
     finish::<F>(task, Err(JoinError::aborted()))
 }
 
-/// Drops the future, then stores the result for the JoinHandle, or drops it
-/// (a value) or hands it back for reporting (a panic) when detached.
-fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Outcome {
-    // The future's destructor is user code: it may panic, and it may drop
-    // this task's own JoinHandle, so the stage is `Consumed` while it runs.
-    let old = replace_stage::<F>(task, Stage::Consumed);
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
-    // Acquire: pairs with nothing cross-thread (JOIN only changes on this
-    // thread); any ordering would do.
-    if task.header().state.load(Ordering::Acquire) & JOIN != 0 {
+/// Drops the future, then stores the result for the JoinHandle, or drops
+/// it (a value) or hands it back for reporting (a panic) when detached.
+fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Ran {
+    drop_future_in_place::<F>(task);
+    let ending = match &result {
+        Ok(_) => Ending::Returned,
+        Err(error) if error.is_aborted() => Ending::Aborted,
+        Err(error) => Ending::Panicked {
+            message: error.to_string(),
+            detached: None,
+        },
+    };
+    // Relaxed: JOIN only ever changes on this thread (the JoinHandle is
+    // `!Send`), so there is nothing to synchronise with.
+    if task.header().state.load(Ordering::Relaxed) & JOIN != 0 {
         let stage = match result {
             Ok(value) => Stage::Done(value),
             Err(error) => Stage::Failed(error),
         };
         replace_stage::<F>(task, stage);
-        return Outcome::Done;
+        return Ran::Finished(ending);
     }
-    match result {
-        // Detached: nobody wants the value; its destructor may panic too.
-        Ok(value) => {
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
-            Outcome::Done
+    // Detached: nobody wants the result.
+    match (result, ending) {
+        (Err(error), Ending::Panicked { .. }) => {
+            let payload = error.into_panic();
+            let message = panic_message(&*payload).to_string();
+            Ran::Finished(Ending::Panicked {
+                message,
+                detached: Some(payload),
+            })
         }
-        Err(error) => match error.try_into_panic() {
-            Ok(payload) => Outcome::DetachedPanic(payload),
-            Err(_aborted) => Outcome::Done,
-        },
+        (result, ending) => {
+            // A value's destructor is user code too.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
+            Ran::Finished(ending)
+        }
     }
+}
+
+/// Drops the running future where it stands, then marks the stage
+/// `Consumed`. In place, not moved out first: the future is pinned, and an
+/// `async` block may hold pointers into itself (Miri reports moving it out
+/// as a use-after-free). Its destructor is user code: a panic there is
+/// contained, and it may drop this task's own JoinHandle, which does not
+/// touch the stage before COMPLETE is set.
+fn drop_future_in_place<F: Future>(task: TaskRef) {
+    with_stage::<F, _>(task, |stage| {
+        let stage: *mut Stage<F> = stage;
+        // SAFETY: the stage holds `Running(future)`, dropped exactly once
+        // here; a panic in its destructor still drops the rest of it.
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+            std::ptr::drop_in_place(stage)
+        }));
+        // SAFETY: the old value was dropped above, so it is overwritten
+        // without dropping it again.
+        unsafe { std::ptr::write(stage, Stage::Consumed) };
+    });
 }
 
 unsafe fn take_output<F: Future>(task: TaskRef, out: *mut ()) {
@@ -328,14 +369,15 @@ unsafe fn drop_stage<F: Future>(task: TaskRef) {
 
 unsafe fn dealloc<F: Future>(task: TaskRef) {
     // SAFETY: the last reference is gone; the pointer came from Box::leak
-    // of a `Task<F>`. The stage is `Consumed` (THE invariant: the future and
-    // output were dropped on the executor's thread), so this frees memory
-    // and drops only `Send` parts, wherever it runs.
+    // of a `Task<F>`. The stage is `Consumed` (THE invariant: the future
+    // and output were dropped on the executor's thread), so this frees
+    // memory and drops only `Send` parts, wherever it runs.
     drop(unsafe { Box::from_raw(task.0.cast::<Task<F>>().as_ptr()) });
 }
 
-unsafe fn dealloc_main(task: TaskRef) {
-    // SAFETY: the main header was leaked from a Box<Header>.
+unsafe fn dealloc_header(task: TaskRef) {
+    // SAFETY: the last reference is gone; block_on's header was leaked from
+    // a `Box<Header>`.
     drop(unsafe { Box::from_raw(task.0.as_ptr()) });
 }
 
@@ -346,7 +388,7 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn the_header_stays_small() {
-        // state, vtable, shared, index+id, join_waker (two words).
+        // state, vtable, inbox, index+id, join_waker (two words).
         let atomic = std::mem::size_of::<AtomicUsize>();
         assert_eq!(std::mem::size_of::<Header>(), atomic + 5 * 8);
     }

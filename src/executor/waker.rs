@@ -3,80 +3,245 @@
 //! A [`Waker`] is how a future says "poll me again later". The standard
 //! library leaves its meaning to the executor: a `Waker` is a data pointer
 //! and a [`RawWakerVTable`] of four functions, `clone`, `wake`,
-//! `wake_by_ref` and `drop`. Here the data pointer is the task's header, and
+//! `wake_by_ref` and `drop`. Here the data pointer is the task's header
+//! (`task.rs`), and
 //!
-//! * `clone` / `drop` count references in the header's state word, which is
-//!   also how the executor knows how many wakers of a task are alive (the
-//!   lost-waker diagnostic);
+//! * `clone` / `drop` count references in the header's state word, which
+//!   is also how the executor knows how many wakers of a task are alive
+//!   (the lost-waker and `deadlock:` diagnostics);
 //! * `wake` sets the task's SCHEDULED bit and, if it was not set already,
-//!   puts the task in a queue: the executor's local ready queue when called
-//!   on the executor's own thread while it runs (no lock), or its inbox
-//!   otherwise (a mutex, and the executor is unparked).
+//!   puts the task in a queue (`queues.rs`): the local ready queue when
+//!   called on the executor's own thread while it runs (no lock), or the
+//!   inbox otherwise (a mutex, and the executor is unparked).
 //!
-//! The waker passed to `poll` is *borrowed* (never dropped), so polling costs
-//! no reference-count traffic; only a `clone` that the future keeps counts.
-//! See [`crate::guide::ch04_executor`] and `tests/loom_executor.rs`.
+//! The waker passed to `poll` is *borrowed* (never dropped), so polling
+//! costs no reference-count traffic; only a `clone` that the future keeps
+//! counts. Read after `queues.rs`, before `run_loop.rs`. See
+//! [`crate::guide::ch04_executor`] and `tests/loom_executor.rs`.
 //
 // How it works: the wake path
 //
-//   wake_by_ref(task)
+//   wake(task)
 //     state has SCHEDULED or COMPLETE? -> nothing to do (at most once in a
 //                                         queue; finished tasks stay quiet)
 //     CAS state |= SCHEDULED
-//     on this executor's thread, executor running?
-//        yes -> push TaskRef to the local ready queue   (MAIN: no push)
-//        no  -> shared.push_remote(task): lock inbox, push (+1 ref), unpark
+//     this thread runs the task's executor?
+//        yes -> push to the local ready queue       (no lock, no refcount)
+//        no  -> +1 reference, inbox.push(task)      (lock, unpark)
+//
+// block_on's future is not a task and never enters a queue: its waker has
+// a vtable of its own whose wake only sets SCHEDULED (and, from another
+// thread, unparks the executor). block_on's loop checks that bit. This is
+// the one place that treats it differently.
 //
 // Rejected alternative: always using the inbox (a lock per wake; the local
 // path is the common one: a task woken by a channel or a timer of its own
 // executor).
 
-use super::context;
-use super::task::{COMPLETE, JOIN, MAIN, REF_ONE, SCHEDULED, TaskRef, refs};
+use super::queues::ReadyQueue;
+use super::task::{COMPLETE, JOIN, REF_ONE, SCHEDULED, TaskInbox, TaskRef, refs};
 use crate::sync::atomic::Ordering;
+use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-pub(crate) static VTABLE: RawWakerVTable =
-    RawWakerVTable::new(clone_raw, wake_raw, wake_by_ref_raw, drop_raw);
+static TASK: RawWakerVTable =
+    RawWakerVTable::new(clone_waker, wake_task, wake_task_by_ref, drop_waker);
+static BLOCK_ON: RawWakerVTable = RawWakerVTable::new(
+    clone_block_on,
+    wake_block_on,
+    wake_block_on_by_ref,
+    drop_waker,
+);
 
-/// A waker for `task` that is never dropped, so it holds no reference of
-/// its own: the caller's reference keeps the task alive while it is used.
+/// A waker for a spawned `task` that is never dropped, so it holds no
+/// reference of its own: the caller's reference keeps the task alive.
 #[inline]
 pub(crate) fn borrowed(task: TaskRef) -> ManuallyDrop<Waker> {
-    // SAFETY: VTABLE's functions expect a live task header, which `task` is
-    // for as long as the caller holds its reference (the ManuallyDrop makes
-    // sure `drop_raw` never runs for this uncounted waker).
-    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(task.as_raw(), &VTABLE)) })
+    // SAFETY: TASK's functions expect a live task header, which `task` is
+    // for as long as the caller holds its reference (ManuallyDrop makes
+    // sure `drop` never runs for this uncounted waker).
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(task.as_raw(), &TASK)) })
 }
 
-/// The task behind a waker, if it is one of ours.
+/// The same for block_on's header (`TaskRef::new_block_on`).
+#[inline]
+pub(crate) fn borrowed_block_on(header: TaskRef) -> ManuallyDrop<Waker> {
+    // SAFETY: as in `borrowed`; BLOCK_ON's functions only touch the header.
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(header.as_raw(), &BLOCK_ON)) })
+}
+
+/// The task (or block_on header) behind a waker, if it is one of ours.
 pub(crate) fn task_of(waker: &Waker) -> Option<TaskRef> {
-    std::ptr::eq(waker.vtable(), &VTABLE).then(|| TaskRef::from_raw(waker.data()))
+    let ours = std::ptr::eq(waker.vtable(), &TASK) || std::ptr::eq(waker.vtable(), &BLOCK_ON);
+    ours.then(|| TaskRef::from_raw(waker.data()))
 }
 
-fn clone_raw(ptr: *const ()) -> RawWaker {
+fn clone_waker(ptr: *const ()) -> RawWaker {
     TaskRef::from_raw(ptr).add_ref();
-    RawWaker::new(ptr, &VTABLE)
+    RawWaker::new(ptr, &TASK)
 }
 
-fn wake_raw(ptr: *const ()) {
+fn clone_block_on(ptr: *const ()) -> RawWaker {
+    TaskRef::from_raw(ptr).add_ref();
+    RawWaker::new(ptr, &BLOCK_ON)
+}
+
+fn wake_task(ptr: *const ()) {
     // Wake, then give up this waker's reference.
-    wake_by_ref_raw(ptr);
-    TaskRef::from_raw(ptr).release(REF_ONE);
+    wake(TaskRef::from_raw(ptr));
+    drop_waker(ptr);
 }
 
-fn wake_by_ref_raw(ptr: *const ()) {
+fn wake_task_by_ref(ptr: *const ()) {
     wake(TaskRef::from_raw(ptr));
 }
 
-fn drop_raw(ptr: *const ()) {
+fn wake_block_on(ptr: *const ()) {
+    wake_block_on_by_ref(ptr);
+    drop_waker(ptr);
+}
+
+fn wake_block_on_by_ref(ptr: *const ()) {
+    let header = TaskRef::from_raw(ptr);
+    if set_scheduled(header) && !is_local(header) {
+        header.header().inbox.nudge();
+    }
+}
+
+/// Schedules `task` unless it is already scheduled or complete.
+#[inline]
+pub(crate) fn wake(task: TaskRef) {
+    if !set_scheduled(task) {
+        return; // Already queued, or finished: nothing to do.
+    }
+    // We set SCHEDULED, so we are the one who must enqueue it.
+    if push_local(task) {
+        return;
+    }
+    task.add_ref(); // owned by the inbox entry
+    if let Err(task) = task.header().inbox.push(task) {
+        task.release(REF_ONE); // the executor is gone: the wake does nothing
+    }
+}
+
+/// Sets SCHEDULED; false if it was set already or the task is COMPLETE.
+#[inline]
+fn set_scheduled(task: TaskRef) -> bool {
+    let state = &task.header().state;
+    // Acquire on the load/CAS: pairs with the run loop's AcqRel clearing of
+    // SCHEDULED before a poll, so a wake that sees the bit clear happens
+    // after that poll began and will cause another one. Release: publishes
+    // what the waker did before waking to the poll that follows.
+    let mut current = state.load(Ordering::Acquire);
+    loop {
+        if current & (SCHEDULED | COMPLETE) != 0 {
+            return false;
+        }
+        match state.compare_exchange_weak(
+            current,
+            current | SCHEDULED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => return true,
+            Err(actual) => current = actual,
+        }
+    }
+}
+
+// --- which executor runs on this thread ----------------------------------
+//
+// The run loop installs its ready queue and inbox here while it runs
+// (`enter`), so that a wake on its own thread can skip the inbox's lock.
+// A raw pointer, not a reference count: the guard lives on the run loop's
+// stack, inside the borrow of the queues it points at.
+
+#[derive(Clone, Copy)]
+struct Local {
+    inbox: *const TaskInbox,
+    ready: *const RefCell<ReadyQueue<TaskRef>>,
+}
+
+crate::sync::const_thread_local! {
+    static LOCAL: Cell<Local> = Cell::new(Local {
+        inbox: std::ptr::null(),
+        ready: std::ptr::null(),
+    });
+}
+
+/// Makes `ready` the target of this thread's local wakes for tasks whose
+/// inbox is `inbox`, until the guard drops.
+#[inline]
+pub(crate) fn enter(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> LocalGuard {
+    let new = Local { inbox, ready };
+    // `try_with`: shutdown may run while thread-locals are torn down.
+    let previous = LOCAL.try_with(|l| l.replace(new)).ok();
+    LocalGuard { previous }
+}
+
+/// Puts the previous local queues back when dropped.
+pub(crate) struct LocalGuard {
+    previous: Option<Local>,
+}
+
+impl Drop for LocalGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            let _ = LOCAL.try_with(|l| l.set(previous));
+        }
+    }
+}
+
+/// True on the thread where `task`'s executor is running right now.
+#[inline]
+fn is_local(task: TaskRef) -> bool {
+    let inbox: *const TaskInbox = &*task.header().inbox;
+    LOCAL
+        .try_with(|l| std::ptr::eq(l.get().inbox, inbox))
+        .unwrap_or(false)
+}
+
+/// Pushes `task` onto its executor's ready queue if that executor runs on
+/// this thread.
+#[inline]
+fn push_local(task: TaskRef) -> bool {
+    let inbox: *const TaskInbox = &*task.header().inbox;
+    let Ok(local) = LOCAL.try_with(Cell::get) else {
+        return false;
+    };
+    if !std::ptr::eq(local.inbox, inbox) {
+        return false;
+    }
+    // SAFETY: non-null while the run loop's `LocalGuard` lives, and the run
+    // loop keeps the queue alive and in place for that long (see `Local`).
+    unsafe { &*local.ready }.borrow_mut().push(task);
+    true
+}
+
+// --- dropping a waker: diagnostics support --------------------------------
+//
+// Dropping is a reference-count decrement, with one twist kept for the
+// "nothing hangs silently" promise: when the last waker of a waiting task
+// goes away on another thread, the executor may be parked, counting on that
+// waker; it is nudged so that it re-runs its lost-waker and deadlock checks
+// instead of sleeping forever. The decrement is a CAS loop rather than a
+// `fetch_sub` because the nudge needs the inbox, which we may only touch
+// while our reference still keeps the task alive: we must know *before*
+// letting go whether ours is that last waker. Under loom, removing the
+// nudge makes `last_waker_dropped_remotely` fail.
+
+fn drop_waker(ptr: *const ()) {
     let task = TaskRef::from_raw(ptr);
     let state = &task.header().state;
+    // Relaxed: only a first guess for the CAS below, which re-reads.
     let mut current = state.load(Ordering::Relaxed);
     loop {
-        if is_last_waker_of_waiting_task(current) {
-            return drop_last_waker(task);
+        if is_last_waker_of_waiting_task(current) && !is_local(task) {
+            let inbox = task.header().inbox.clone();
+            task.release(REF_ONE);
+            return inbox.nudge();
         }
         // AcqRel, as in `TaskRef::release`.
         match state.compare_exchange_weak(
@@ -100,49 +265,4 @@ fn drop_raw(ptr: *const ()) {
 fn is_last_waker_of_waiting_task(state: usize) -> bool {
     let internal = 1 + usize::from(state & JOIN != 0); // executor + JoinHandle
     state & (SCHEDULED | COMPLETE) == 0 && refs(state) == internal + 1
-}
-
-/// The rare path: the last waker of a waiting task goes away. On another
-/// thread, the executor may be parked: it is nudged so that it re-runs its
-/// deadlock check instead of sleeping forever. (`shared` is cloned while our
-/// reference still keeps the task, and so `shared`, alive.) On the
-/// executor's own thread while it runs, nothing is parked and the run loop
-/// checks before it parks, so no nudge is needed (this is the common case:
-/// a losing `Sleep` in a `timeout` drops its waker).
-#[cold]
-fn drop_last_waker(task: TaskRef) {
-    if context::is_running_executor_of(task) {
-        return task.release(REF_ONE);
-    }
-    let shared = task.header().shared.clone();
-    task.release(REF_ONE);
-    shared.nudge();
-}
-
-/// Schedules `task` unless it is already scheduled or complete.
-#[inline]
-pub(crate) fn wake(task: TaskRef) {
-    let state = &task.header().state;
-    // Acquire on the load/CAS: pairs with the executor's AcqRel clearing of
-    // SCHEDULED before a poll, so a wake that sees the bit clear happens
-    // after that poll began and will cause another one.
-    let mut current = state.load(Ordering::Acquire);
-    loop {
-        if current & (SCHEDULED | COMPLETE) != 0 {
-            return; // Already queued, or finished: nothing to do.
-        }
-        match state.compare_exchange_weak(
-            current,
-            current | SCHEDULED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => break,
-            Err(actual) => current = actual,
-        }
-    }
-    // We set SCHEDULED, so we are the one who must enqueue it.
-    if !context::push_local_if_current(task) {
-        task.header().shared.push_remote(task, current & MAIN != 0);
-    }
 }

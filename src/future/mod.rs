@@ -69,7 +69,7 @@ mod race;
 mod select;
 mod simple;
 mod try_join_all;
-pub(crate) mod wake_list;
+pub(crate) mod wake_list; // also the ready list of `stream::buffered`
 
 pub use adapters::{AndThen, Inspect, Map, MapErr, OrElse, Then};
 pub use catch_unwind::CatchUnwind;

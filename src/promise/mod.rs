@@ -96,7 +96,7 @@
 
 // How it works
 // ------------
-// `Promise` is a counted reference (inner_ref.rs) to `Inner`, the shared
+// `Promise` is a counted reference (inner.rs) to `Inner`, the shared
 // state (inner.rs has the state machine and its diagram; waiters.rs the
 // wakers; turnstile.rs the registration order; adoption.rs the cycle
 // check). Continuations (then.rs) are built on one primitive, a reaction
@@ -112,7 +112,6 @@ mod adoption;
 mod combinators;
 mod error;
 mod inner;
-mod inner_ref;
 mod reaction;
 mod resolver;
 mod then;

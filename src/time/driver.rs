@@ -111,6 +111,16 @@ impl Driver {
         }
     }
 
+    /// How long this clock has run since the driver (the executor) was
+    /// built: the virtual offset, or real time since `epoch`.
+    #[inline]
+    pub(crate) fn elapsed(&self) -> Duration {
+        match self.virtual_base {
+            Some(_) => self.offset.get(),
+            None => self.epoch.elapsed(),
+        }
+    }
+
     /// Under virtual time, moves the clock forward to `to` (never back).
     pub(crate) fn advance_to(&self, to: Instant) {
         if let Some(base) = self.virtual_base {

@@ -25,11 +25,15 @@
 //! calls this `MissedTickBehavior::Skip`; its default, `Burst`, and `Delay`
 //! are left out.)
 //
-// How it works: the interval remembers the next instant on its grid. `tick`
-// sleeps until then, and afterwards moves the next instant forward by whole
-// periods until it is in the future.
+// How it works: the interval remembers the next instant on its grid.
+// `poll_tick` sleeps until then (keeping the `Sleep` between polls, so a
+// cancelled `tick()` loses nothing), and afterwards moves the next instant
+// forward by whole periods until it is in the future.
 
 use super::sleep::{Sleep, sleep_until};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 /// Ticks once per period. Made by [`interval`].
@@ -49,6 +53,8 @@ use std::time::{Duration, Instant};
 pub struct Interval {
     next: Instant,
     period: Duration,
+    /// The sleep until `next`, kept between polls of `poll_tick`.
+    sleep: Option<Sleep>,
 }
 
 /// A ticker whose first tick completes at once and then every `period`.
@@ -71,7 +77,11 @@ pub fn interval(period: Duration) -> Interval {
         "interval() needs a period greater than zero"
     );
     let now = super::sleep::current_driver("interval").now();
-    Interval { next: now, period }
+    Interval {
+        next: now,
+        period,
+        sleep: None,
+    }
 }
 
 impl Interval {
@@ -94,9 +104,31 @@ impl Interval {
     /// only when a tick completes, so a `tick()` dropped while waiting (in
     /// a `select`) leaves the next `tick()` waiting for the same instant.
     pub async fn tick(&mut self) -> Instant {
+        std::future::poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// The poll behind [`tick`](Self::tick) (and behind `Interval`'s
+    /// [`Stream`](crate::stream::Stream) implementation): `Ready(instant)`
+    /// once the next tick is due, else `Pending` with a timer set to wake
+    /// `cx`'s waker.
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// use async_primer::time::interval;
+    /// use std::time::Duration;
+    ///
+    /// let ex = Executor::builder().virtual_time().build();
+    /// ex.block_on(async {
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     let first = std::future::poll_fn(|cx| ticks.poll_tick(cx)).await;
+    ///     assert_eq!(ticks.tick().await - first, Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let at = self.next;
-        let sleep: Sleep = sleep_until(at);
-        sleep.await;
+        let sleep = self.sleep.get_or_insert_with(|| sleep_until(at));
+        ready!(Pin::new(sleep).poll(cx));
+        self.sleep = None;
         let now = super::now();
         // Step along the grid past `now`: missed ticks are skipped.
         self.next += self.period;
@@ -106,7 +138,7 @@ impl Interval {
             let skip = self.period.as_nanos().saturating_mul(missed);
             self.next += Duration::from_nanos(u64::try_from(skip).unwrap_or(u64::MAX));
         }
-        at
+        Poll::Ready(at)
     }
 
     /// The period between ticks.

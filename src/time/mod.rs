@@ -1,4 +1,4 @@
-//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`] and [`now`],
+//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], [`now`] and [`elapsed`],
 //! measured on the clock of the executor running on this thread.
 //!
 //! That clock is either real time, or **virtual time**
@@ -43,7 +43,7 @@ pub use interval::{Interval, interval};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout};
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The current time on the clock of the executor running on this thread:
 /// virtual time under [`Builder::virtual_time`](crate::executor::Builder::virtual_time),
@@ -67,4 +67,28 @@ pub fn now() -> Instant {
         Some(driver) => driver.now(),
         None => Instant::now(),
     })
+}
+
+/// How long the clock of the executor running on this thread has run since
+/// that executor was built: exact virtual time under
+/// [`Builder::virtual_time`](crate::executor::Builder::virtual_time), real
+/// time otherwise. With no executor running it is [`Duration::ZERO`].
+///
+/// The stamp on every line of [`say!`](crate::say) and the one-liner that
+/// replaces `let start = now(); ... now() - start` in examples.
+///
+/// ```
+/// use async_primer::executor::Executor;
+/// use async_primer::time::{elapsed, sleep};
+/// use std::time::Duration;
+///
+/// let ex = Executor::builder().virtual_time().build();
+/// ex.block_on(async {
+///     sleep(Duration::from_millis(1500)).await;
+///     assert_eq!(elapsed(), Duration::from_millis(1500));
+/// });
+/// assert_eq!(elapsed(), Duration::ZERO); // no executor running here
+/// ```
+pub fn elapsed() -> Duration {
+    driver::with_current(|d| d.map_or(Duration::ZERO, |driver| driver.elapsed()))
 }

@@ -1,4 +1,4 @@
-//! [`JoinHandle`] and [`JoinError`]: waiting for a spawned task's result.
+//! [`JoinHandle`]: waiting for a spawned task's result.
 //!
 //! ```
 //! use async_primer::executor::Executor;
@@ -23,9 +23,11 @@
 // which live on the executor's thread (see task.rs). tokio's is `Send`
 // because its tasks are; this crate's executor is single-threaded.
 
-use super::task::{COMPLETE, JOIN, REF_ONE, TaskRef};
+use super::join_error::JoinError;
+use super::run_loop;
+use super::task::{CANCELLED, COMPLETE, JOIN, REF_ONE, TaskRef};
+use super::waker;
 use crate::sync::atomic::Ordering;
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -76,9 +78,9 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         let state = &self.task.header().state;
         // AcqRel: the executor's fetch_and before the poll reads CANCELLED.
-        let prev = state.fetch_or(super::task::CANCELLED, Ordering::AcqRel);
+        let prev = state.fetch_or(CANCELLED, Ordering::AcqRel);
         if prev & COMPLETE == 0 {
-            super::waker::wake(self.task);
+            waker::wake(self.task);
         }
     }
 
@@ -149,121 +151,16 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("task", &super::context::describe(self.task))
+            .field("task", &describe(self.task))
             .field("finished", &self.is_finished())
             .finish()
     }
 }
 
-/// Why a task did not produce its output: it panicked, or it was aborted
-/// (or its executor was dropped first).
-///
-/// ```
-/// use async_primer::executor::Executor;
-///
-/// let ex = Executor::new();
-/// let handle = ex.spawn(async { panic!("boom") });
-/// let err = ex.block_on(handle).unwrap_err();
-/// assert!(err.is_panic());
-/// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
-/// ```
-pub struct JoinError {
-    // Boxed twice so a JoinError is one word: it sits in every task's
-    // allocation (task.rs), and panics are rare.
-    panic: Option<Box<Box<dyn Any + Send>>>,
+/// `'name' (task #3)` while the task's executor runs on this thread (the
+/// names live there), else `task #3`.
+fn describe(task: TaskRef) -> String {
+    run_loop::with_current(|rl| rl.with_task(task, |t| t.describe()))
+        .flatten()
+        .unwrap_or_else(|| format!("task #{}", task.header().id))
 }
-
-impl JoinError {
-    pub(crate) fn panicked(payload: Box<dyn Any + Send>) -> JoinError {
-        JoinError {
-            panic: Some(Box::new(payload)),
-        }
-    }
-
-    pub(crate) fn aborted() -> JoinError {
-        JoinError { panic: None }
-    }
-
-    /// True if the task panicked.
-    ///
-    /// ```
-    /// # use async_primer::executor::Executor;
-    /// let ex = Executor::new();
-    /// assert!(ex.block_on(ex.spawn(async { panic!() })).unwrap_err().is_panic());
-    /// ```
-    pub fn is_panic(&self) -> bool {
-        self.panic.is_some()
-    }
-
-    /// True if the task was aborted (or its executor dropped) first.
-    ///
-    /// ```
-    /// # use async_primer::executor::Executor;
-    /// let ex = Executor::new();
-    /// let h = ex.spawn(std::future::pending::<()>());
-    /// h.abort();
-    /// assert!(ex.block_on(h).unwrap_err().is_aborted());
-    /// ```
-    pub fn is_aborted(&self) -> bool {
-        self.panic.is_none()
-    }
-
-    /// The panic payload; panics if the task was aborted instead.
-    /// (`std::panic::resume_unwind(err.into_panic())` re-raises it.)
-    ///
-    /// ```
-    /// # use async_primer::executor::Executor;
-    /// let ex = Executor::new();
-    /// let err = ex.block_on(ex.spawn(async { panic!("{}", 7) })).unwrap_err();
-    /// assert_eq!(*err.into_panic().downcast::<String>().unwrap(), "7");
-    /// ```
-    #[track_caller]
-    pub fn into_panic(self) -> Box<dyn Any + Send> {
-        self.try_into_panic()
-            .expect("JoinError::into_panic on an aborted task")
-    }
-
-    /// The panic payload, or the error back if the task was aborted.
-    ///
-    /// ```
-    /// # use async_primer::executor::Executor;
-    /// let ex = Executor::new();
-    /// let h = ex.spawn(std::future::pending::<()>());
-    /// h.abort();
-    /// assert!(ex.block_on(h).unwrap_err().try_into_panic().is_err());
-    /// ```
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
-        match self.panic {
-            Some(payload) => Ok(*payload),
-            None => Err(self),
-        }
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.panic {
-            Some(p) => write!(
-                f,
-                "task panicked: {}",
-                super::diagnostics::panic_message(&***p)
-            ),
-            None => f.write_str("task was aborted"),
-        }
-    }
-}
-
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.panic {
-            Some(p) => write!(
-                f,
-                "JoinError::Panic({:?})",
-                super::diagnostics::panic_message(&***p)
-            ),
-            None => f.write_str("JoinError::Aborted"),
-        }
-    }
-}
-
-impl std::error::Error for JoinError {}

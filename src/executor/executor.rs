@@ -1,0 +1,360 @@
+//! [`Executor`] and its [`Builder`]: the public face of the run loop in
+//! `run_loop.rs`.
+//!
+//! ```
+//! use async_primer::executor::Executor;
+//! use std::time::Duration;
+//!
+//! let ex = Executor::builder()
+//!     .virtual_time()                       // sleeps finish at once, in order
+//!     .seed(42)                             // a reproducible order among ready tasks
+//!     .watchdog(Duration::from_millis(100)) // report polls that block the thread
+//!     .build();
+//! assert_eq!(ex.block_on(async { 1 + 1 }), 2);
+//! ```
+//
+// The two types share a file because each names the other
+// (`Executor::builder()` and `Builder::build()`); apart, they would import
+// each other in a cycle.
+
+use super::diagnostics::{Diagnostic, Diagnostics, Hook};
+use super::join_handle::JoinHandle;
+use super::observer::{Fanout, Observer};
+use super::run_loop::RunLoop;
+use std::fmt;
+use std::future::IntoFuture;
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+/// A single-threaded executor: it runs many tasks on the thread that
+/// created it, taking turns at every `.await`.
+///
+/// It is `!Send` (its tasks may hold `Rc`s and `RefCell`s); its wakers are
+/// `Send + Sync`, so other threads can still wake its tasks.
+///
+/// ```
+/// use async_primer::executor::Executor;
+///
+/// let ex = Executor::new();
+/// let a = ex.spawn(async { 1 });
+/// let b = ex.spawn(async { 2 });
+/// let sum = ex.block_on(async { a.await.unwrap() + b.await.unwrap() });
+/// assert_eq!(sum, 3);
+/// ```
+///
+/// Dropping the executor drops every task that has not finished (running
+/// their destructors); their JoinHandles then resolve to an aborted
+/// [`JoinError`](super::JoinError).
+pub struct Executor {
+    // Boxed so the run loop has a stable address: the thread-local
+    // "current executor" points at it while it runs.
+    run_loop: Box<RunLoop>,
+}
+
+impl Executor {
+    /// An executor with the defaults (real time, FIFO, no watchdog).
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// assert_eq!(ex.block_on(async { 5 }), 5);
+    /// ```
+    pub fn new() -> Executor {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] for virtual time, a seed, a watchdog or a diagnostic hook.
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::builder().virtual_time().build();
+    /// assert_eq!(ex.block_on(async { 5 }), 5);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Runs `future` to completion on this thread, running spawned tasks
+    /// whenever it waits, and returns its output. Tasks still unfinished
+    /// when it returns stay in the executor for the next `block_on`.
+    ///
+    /// Panics if called while an executor is already running on this
+    /// thread (inside another `block_on` or a task), and with a message
+    /// starting `deadlock:` when the future can never be woken.
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// let out = ex.block_on(async {
+    ///     async_primer::yield_now().await;
+    ///     "done"
+    /// });
+    /// assert_eq!(out, "done");
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn block_on<F: IntoFuture>(&self, future: F) -> F::Output {
+        self.run_loop.block_on(future.into_future())
+    }
+
+    /// Starts `future` as a task and returns its [`JoinHandle`]. The task
+    /// first runs at the next turn of the executor (`block_on` or
+    /// `run_until_stalled`). The future need not be `Send`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let ex = async_primer::executor::Executor::new();
+    /// let shared = Rc::new(5); // !Send is fine
+    /// let h = ex.spawn(async move { *shared * 2 });
+    /// assert_eq!(ex.block_on(h).unwrap(), 10);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::IntoFuture: 'static,
+        F::Output: 'static,
+    {
+        let task = self
+            .run_loop
+            .spawn(future.into_future(), None, Location::caller());
+        JoinHandle::new(task)
+    }
+
+    /// Like [`spawn`](Executor::spawn), with a name that every diagnostic
+    /// about this task shows.
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// let h = ex.spawn_named("greeter", async { "hi" });
+    /// let out = ex.block_on(async {
+    ///     // While the executor runs, diagnostics (and Debug) show the name.
+    ///     assert!(format!("{h:?}").contains("'greeter'"));
+    ///     h.await
+    /// });
+    /// assert_eq!(out.unwrap(), "hi");
+    /// ```
+    #[track_caller]
+    pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::IntoFuture: 'static,
+        F::Output: 'static,
+    {
+        let name = Some(name.into());
+        let task = self
+            .run_loop
+            .spawn(future.into_future(), name, Location::caller());
+        JoinHandle::new(task)
+    }
+
+    /// Polls ready tasks until none is ready, and returns how many polls
+    /// that took. Timers fire only if already due (virtual time does not
+    /// move). Useful in tests: step the executor without a main future.
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// let h = ex.spawn(async { async_primer::yield_now().await });
+    /// assert_eq!(ex.run_until_stalled(), 2); // first poll yields, second finishes
+    /// assert!(h.is_finished());
+    /// ```
+    #[track_caller]
+    pub fn run_until_stalled(&self) -> usize {
+        if super::run_loop::with_current(|_| ()).is_some() {
+            panic!("run_until_stalled called while an executor is already running on this thread");
+        }
+        self.run_loop.run_until_stalled()
+    }
+
+    /// This executor's clock (virtual under virtual time).
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// assert!(ex.now() <= std::time::Instant::now());
+    /// ```
+    pub fn now(&self) -> Instant {
+        self.run_loop.now()
+    }
+
+    /// How many tasks are alive (spawned and not yet finished).
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::new();
+    /// let _h = ex.spawn(async {});
+    /// assert_eq!(ex.tasks(), 1);
+    /// ex.run_until_stalled();
+    /// assert_eq!(ex.tasks(), 0);
+    /// ```
+    pub fn tasks(&self) -> usize {
+        self.run_loop.live_tasks()
+    }
+
+    pub(crate) fn run_loop(&self) -> &RunLoop {
+        &self.run_loop
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Executor {
+        Executor::new()
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("tasks", &self.tasks())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Executor`]. Made by [`Executor::builder`].
+///
+/// ```
+/// use async_primer::executor::Executor;
+/// let ex = Executor::builder().virtual_time().seed(1).build();
+/// assert_eq!(ex.block_on(async { 1 }), 1);
+/// ```
+#[must_use = "a Builder does nothing until you call `build()`"]
+#[derive(Default)]
+pub struct Builder {
+    virtual_time: bool,
+    seed: Option<u64>,
+    watchdog: Option<Duration>,
+    hook: Option<Hook>,
+    no_diagnostics: bool,
+    /// An extra observer (a trace), after the diagnostics.
+    extra: Option<Box<dyn Observer>>,
+}
+
+impl Builder {
+    /// A builder with the defaults: real time, FIFO order, no watchdog,
+    /// diagnostics printed on stderr.
+    ///
+    /// ```
+    /// use async_primer::executor::Builder;
+    /// let ex = Builder::new().build();
+    /// assert_eq!(ex.block_on(async { 3 }), 3);
+    /// ```
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Uses a virtual clock: it stands still while tasks run and, when every
+    /// task is waiting, jumps to the next timer deadline. Long sleeps finish
+    /// at once and timers fire in deadline order on every run.
+    ///
+    /// The clock only jumps when no `spawn_blocking` job is running (a job
+    /// might wake a task first). It cannot know about wakers held by threads
+    /// you started yourself: under virtual time such a thread's wake-up
+    /// competes with timers that fire instantly.
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// use async_primer::time::{now, sleep};
+    /// use std::time::Duration;
+    ///
+    /// let ex = Executor::builder().virtual_time().build();
+    /// let start = ex.now();
+    /// ex.block_on(async { sleep(Duration::from_secs(86_400)).await }); // a day, instantly
+    /// assert_eq!(ex.now() - start, Duration::from_secs(86_400));
+    /// ```
+    pub fn virtual_time(mut self) -> Builder {
+        self.virtual_time = true;
+        self
+    }
+
+    /// Picks among ready tasks in a pseudo-random order derived from `seed`
+    /// instead of first-in-first-out. Same seed, same order.
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// let ex = Executor::builder().seed(7).build();
+    /// assert_eq!(ex.block_on(async { 7 }), 7);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Reports any single poll that holds the thread longer than `threshold`
+    /// ([`Diagnostic::SlowPoll`], naming the task), and a parked executor
+    /// with no timer armed for that long ([`Diagnostic::Stalled`]).
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// use std::time::Duration;
+    ///
+    /// let ex = Executor::builder().watchdog(Duration::from_secs(1)).build();
+    /// ex.block_on(async {});
+    /// ```
+    pub fn watchdog(mut self, threshold: Duration) -> Builder {
+        self.watchdog = Some(threshold);
+        self
+    }
+
+    /// Sends diagnostics to `hook` instead of stderr.
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// let ex = Executor::builder().on_diagnostic(|d| println!("noticed: {d}")).build();
+    /// ex.block_on(async {});
+    /// ```
+    pub fn on_diagnostic(mut self, hook: impl Fn(&Diagnostic<'_>) + 'static) -> Builder {
+        self.hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Turns every diagnostic off: no lost-waker report, no `deadlock:`
+    /// panic (a deadlocked `block_on` then hangs), no watchdog. The run
+    /// loop then has no observer at all; the benchmark uses this to show
+    /// what the observer seam costs (nothing measurable).
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::builder().no_diagnostics().build();
+    /// assert_eq!(ex.block_on(async { 1 }), 1);
+    /// ```
+    pub fn no_diagnostics(mut self) -> Builder {
+        self.no_diagnostics = true;
+        self
+    }
+
+    /// Adds an observer of the run loop (crate-internal: traces use it),
+    /// called after the diagnostics.
+    #[allow(dead_code)] // the trace module is its first user
+    pub(crate) fn observe(mut self, observer: Box<dyn Observer>) -> Builder {
+        self.extra = Some(observer);
+        self
+    }
+
+    /// Builds the executor.
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::builder().build();
+    /// assert_eq!(ex.block_on(async { "built" }), "built");
+    /// ```
+    pub fn build(self) -> Executor {
+        let diagnostics: Option<Box<dyn Observer>> = match self.no_diagnostics {
+            true => None,
+            false => Some(Box::new(Diagnostics::new(self.watchdog, self.hook))),
+        };
+        let observer = match (diagnostics, self.extra) {
+            (Some(first), Some(second)) => {
+                Some(Box::new(Fanout(first, second)) as Box<dyn Observer>)
+            }
+            (one, other) => one.or(other),
+        };
+        Executor {
+            run_loop: Box::new(RunLoop::new(self.virtual_time, self.seed, observer)),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("virtual_time", &self.virtual_time)
+            .field("seed", &self.seed)
+            .field("watchdog", &self.watchdog)
+            .field("custom_hook", &self.hook.is_some())
+            .field("no_diagnostics", &self.no_diagnostics)
+            .finish()
+    }
+}

@@ -1,0 +1,277 @@
+//! Where tasks wait: the ready queue, the inbox, and the list of live tasks.
+//!
+//! An executor keeps three collections of tasks, and this file holds all
+//! three. None of them knows what a task is (they hold any `Copy` handle),
+//! so this file imports nothing else from the executor:
+//!
+//! * [`ReadyQueue`]: tasks that were woken and wait for their next poll.
+//!   Only the executor's own thread touches it, so it needs no lock.
+//! * [`Inbox`]: wakes that come from other threads, behind a mutex, and the
+//!   condition variable the executor sleeps on when nothing is ready.
+//! * [`TaskList`]: every live task, so that shutdown can drop them all and
+//!   a `deadlock:` report can name them.
+//!
+//! Read after `task.rs`; `waker.rs` decides which queue a wake goes to.
+//
+// How it works
+// ------------
+//
+// ReadyQueue: a VecDeque. FIFO pops the front. With a seed, `pop` picks
+// index `r % len` from a xorshift64* generator and swap-removes it, so the
+// same seed gives the same order on every run. (Rejected alternative:
+// shuffling on push; the order would depend on when tasks were pushed *and*
+// popped, twice the state to reason about.)
+//
+// Inbox, the hand-off between threads:
+//
+//   other thread                          executor thread
+//   push(task):                           park(timeout):
+//     lock                                  lock
+//     closed? -> refuse (caller undoes)     mail, or notified? -> return
+//     push task, notified = true            parked = true
+//     has_mail = true                       wait on the condvar (unlocks)
+//     parked? -> notify after unlocking     parked = false
+//
+// Both sides decide under the same mutex, so a wake cannot slip in between
+// "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`).
+// `has_mail` lets the run loop skip the lock when nothing came. (Rejected
+// alternative: `thread::park`/`unpark` with an atomic flag; it works too,
+// but the queue needs a mutex anyway, and one lock is easier to reason
+// about than a lock plus a flag.)
+//
+// TaskList: a slab. Each task remembers its slot (the run loop stores the
+// index `insert` returns in the task's header), so insert and remove are
+// O(1) and touch no other task. (Rejected alternative: a Vec with
+// swap_remove, which must rewrite the index of whichever task moved.)
+
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Tasks woken on the executor's thread, waiting for their next poll.
+pub(crate) struct ReadyQueue<T> {
+    queue: VecDeque<T>,
+    /// xorshift64* state; `None` means first in, first out.
+    rng: Option<u64>,
+}
+
+impl<T: Copy> ReadyQueue<T> {
+    pub(crate) fn new(seed: Option<u64>) -> ReadyQueue<T> {
+        // splitmix64 of the seed, so that 0 and small seeds are fine too.
+        let rng = seed.map(|s| {
+            let mut z = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) | 1
+        });
+        ReadyQueue {
+            queue: VecDeque::new(),
+            rng,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, task: T) {
+        self.queue.push_back(task);
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        match &mut self.rng {
+            None => self.queue.pop_front(),
+            Some(_) if self.queue.is_empty() => None,
+            Some(state) => {
+                *state ^= *state >> 12;
+                *state ^= *state << 25;
+                *state ^= *state >> 27;
+                let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                let index = (r % self.queue.len() as u64) as usize;
+                self.queue.swap_remove_back(index)
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The entries pushed since the queue was `len` long. Pops happen only
+    /// between polls, so during one poll every push lands at the back: this
+    /// is how the run loop tells an observer which tasks a poll woke,
+    /// without the wake path doing any extra work.
+    pub(crate) fn pushed_since(&self, len: usize) -> impl Iterator<Item = T> + '_ {
+        self.queue.range(len.min(self.queue.len())..).copied()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+    }
+}
+
+/// Wakes from other threads, and the executor's bed.
+pub(crate) struct Inbox<T> {
+    mail: Mutex<Mail<T>>,
+    wakeup: Condvar,
+    /// A hint that `mail` has something, read without the lock.
+    has_mail: AtomicBool,
+}
+
+struct Mail<T> {
+    tasks: Vec<T>,
+    notified: bool,
+    parked: bool,
+    closed: bool,
+}
+
+impl<T> Inbox<T> {
+    pub(crate) fn new() -> Inbox<T> {
+        Inbox {
+            mail: Mutex::new(Mail {
+                tasks: Vec::new(),
+                notified: false,
+                parked: false,
+                closed: false,
+            }),
+            wakeup: Condvar::new(),
+            has_mail: AtomicBool::new(false),
+        }
+    }
+
+    /// Posts `task` and wakes the executor. Returns the task back if the
+    /// executor is gone (the caller then undoes what it did for the entry).
+    pub(crate) fn push(&self, task: T) -> Result<(), T> {
+        let mut mail = self.mail.lock();
+        if mail.closed {
+            return Err(task);
+        }
+        mail.tasks.push(task);
+        self.notify(mail);
+        Ok(())
+    }
+
+    /// Wakes the executor without posting anything, so that it looks around
+    /// again (block_on's future was woken, or a waker it counted on is gone).
+    pub(crate) fn nudge(&self) {
+        let mail = self.mail.lock();
+        if !mail.closed {
+            self.notify(mail);
+        }
+    }
+
+    fn notify(&self, mut mail: crate::sync::MutexGuard<'_, Mail<T>>) {
+        mail.notified = true;
+        // Relaxed: only a hint that saves the executor a lock when nothing
+        // came. Everything the executor acts on (the entries, `notified`) it
+        // reads under the mutex, which orders this hand-off by itself.
+        self.has_mail.store(true, Ordering::Relaxed);
+        let parked = mail.parked;
+        drop(mail);
+        if parked {
+            self.wakeup.notify_one();
+        }
+    }
+
+    /// True if something may have arrived since the last `drain`.
+    #[inline]
+    pub(crate) fn has_mail(&self) -> bool {
+        // Relaxed: a hint (see `notify`). A stale `false` only delays the
+        // drain to the next turn; `park` re-checks under the lock.
+        self.has_mail.load(Ordering::Relaxed)
+    }
+
+    /// Hands every posted entry to `each` (under the lock: `each` must not
+    /// reach back into the inbox) and clears the notification.
+    pub(crate) fn drain(&self, mut each: impl FnMut(T)) {
+        let mut mail = self.mail.lock();
+        mail.notified = false;
+        // Relaxed: written under the lock, which orders it.
+        self.has_mail.store(false, Ordering::Relaxed);
+        for task in mail.tasks.drain(..) {
+            each(task);
+        }
+    }
+
+    /// Sleeps until notified or until `timeout` passes, unless something
+    /// came already. Returns true if it slept and nothing came.
+    pub(crate) fn park(&self, timeout: Option<Duration>) -> bool {
+        let mut mail = self.mail.lock();
+        if !mail.tasks.is_empty() || mail.notified {
+            return false;
+        }
+        mail.parked = true;
+        mail = match timeout {
+            Some(timeout) => self.wakeup.wait_timeout(mail, timeout),
+            None => self.wakeup.wait(mail),
+        };
+        mail.parked = false;
+        mail.tasks.is_empty() && !mail.notified
+    }
+
+    /// Shutdown: from now on `push` refuses. Returns what was still posted.
+    pub(crate) fn close(&self) -> Vec<T> {
+        let mut mail = self.mail.lock();
+        mail.closed = true;
+        std::mem::take(&mut mail.tasks)
+    }
+}
+
+/// Every live task, each with what diagnostics and traces say about it.
+pub(crate) struct TaskList<T, I> {
+    slots: Vec<Option<(T, I)>>,
+    /// Empty slots, reused before the slab grows.
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl<T: Copy + PartialEq, I> TaskList<T, I> {
+    pub(crate) fn new() -> TaskList<T, I> {
+        TaskList {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Stores `task` and returns its slot, for `remove`.
+    pub(crate) fn insert(&mut self, task: T, info: I) -> usize {
+        self.len += 1;
+        match self.free.pop() {
+            Some(index) => {
+                self.slots[index] = Some((task, info));
+                index
+            }
+            None => {
+                self.slots.push(Some((task, info)));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, index: usize) {
+        debug_assert!(self.slots[index].is_some());
+        self.slots[index] = None;
+        self.free.push(index);
+        self.len -= 1;
+    }
+
+    pub(crate) fn get(&self, index: usize) -> Option<(T, &I)> {
+        self.slots.get(index)?.as_ref().map(|(t, info)| (*t, info))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (T, &I)> + '_ {
+        self.slots.iter().flatten().map(|(t, i)| (*t, i))
+    }
+
+    /// Empties the list, handing back every task (for shutdown).
+    pub(crate) fn take_all(&mut self) -> Vec<T> {
+        self.free.clear();
+        self.len = 0;
+        self.slots.drain(..).flatten().map(|(t, _)| t).collect()
+    }
+}

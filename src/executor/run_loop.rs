@@ -1,0 +1,790 @@
+//! The run loop: spawn, poll what is ready, park when nothing is.
+//!
+//! This is the heart of the executor, and the last of the four core files
+//! (`task.rs`, `queues.rs`, `waker.rs`, `run_loop.rs`). Everything else
+//! (the public [`Executor`](super::Executor), diagnostics, the blocking
+//! pool) is built around it.
+//
+// How it works
+// ------------
+//
+//   RunLoop (executor thread only)           Inbox (shared, queues.rs)
+//   +----------------------------------+     +----------------------------+
+//   | ready:      woken tasks (local)  |<----| wakes from other threads   |
+//   | microtasks: closures, FIFO       |drain| and the condvar it parks on|
+//   | tasks:      every live task      |     +----------------------------+
+//   | driver:     clock and timers     |
+//   | observer:   the seam (optional)  |
+//   +----------------------------------+
+//
+// `block_on(future)`:
+//
+//   loop {
+//     poll the future; Ready -> drain microtasks, return
+//     drain microtasks
+//     until the future is woken again:
+//       one turn: inbox -> ready queue, due timers, then up to BUDGET
+//                 ready tasks (each poll followed by the microtasks)
+//       nothing ready? -> virtual time: jump to the next deadline;
+//                         else park until a wake or the next deadline
+//   }
+//
+// Who releases the executor's reference to a task: whoever sees it both
+// COMPLETE and not SCHEDULED. At completion, if the task is not queued it
+// is removed at once; if it is queued (it woke itself, or a remote wake
+// raced), the pop that finds it COMPLETE removes it. Local queue entries
+// borrow the executor's reference; inbox entries own one (the executor may
+// be gone by the time another thread posts).
+//
+// The observer seam (observer.rs): at each fixed point the loop checks
+// `self.observer` and, if there is one, tells it what happened. The loop
+// never looks at what the observer does, except for one answer: before
+// parking, an observer may say that block_on's future can never be woken,
+// and block_on then panics at its caller's line.
+//
+// Rejected alternative: polling every unfinished task on every turn (no
+// wakers needed at all, but each turn costs O(all tasks) even when one
+// task has work, and the thread could never sleep).
+
+use super::blocking::{Job, Pool};
+use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Waiting, WakeSource};
+use super::queues::{ReadyQueue, TaskList};
+use super::task::{
+    CANCELLED, COMPLETE, Ending, JOIN, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs,
+};
+use super::waker;
+use crate::sync::Arc;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::time::{self, Driver};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// How many tasks one turn polls before looking at the inbox and timers
+/// again, so a busy set of tasks cannot starve remote wakes or timers.
+const BUDGET: usize = 128;
+
+/// What the task list keeps about each live task (names live in a side
+/// table: most tasks have none, and a small slot keeps spawn cheap).
+pub(crate) struct Spawned {
+    at: &'static Location<'static>,
+    parent: Option<u32>,
+}
+
+/// The half of an executor that lives on its thread.
+pub(crate) struct RunLoop {
+    inbox: Arc<TaskInbox>,
+    ready: RefCell<ReadyQueue<TaskRef>>,
+    microtasks: RefCell<VecDeque<Box<dyn FnOnce()>>>,
+    /// Every live task; each entry owns the executor's reference.
+    tasks: RefCell<TaskList<TaskRef, Spawned>>,
+    /// Names of named tasks, by id.
+    names: RefCell<HashMap<u32, String>>,
+    driver: Rc<Driver>,
+    /// `spawn_blocking` jobs submitted and not yet delivered: while one
+    /// runs, a task may still be woken from its thread.
+    jobs: Arc<AtomicUsize>,
+    /// The threads that run those jobs (blocking.rs).
+    pool: Pool,
+    observer: Option<Box<dyn Observer>>,
+    /// The observer wants every event, not only the notable ones (a lost
+    /// waker, a panic, parking): see `Observer::wants_every_event`.
+    every_event: bool,
+    /// The header whose reference count counts block_on's wakers.
+    block_on: Cell<TaskRef>,
+    /// Where the running `block_on` was called.
+    block_on_at: Cell<&'static Location<'static>>,
+    /// The task being polled right now (block_on's header while its
+    /// future is polled), if any.
+    current: Cell<Option<TaskRef>>,
+    next_id: Cell<u32>,
+}
+
+impl RunLoop {
+    pub(crate) fn new(
+        virtual_time: bool,
+        seed: Option<u64>,
+        observer: Option<Box<dyn Observer>>,
+    ) -> RunLoop {
+        let inbox = Arc::new(TaskInbox::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        RunLoop {
+            pool: Pool::new(inbox.clone(), jobs.clone()),
+            jobs,
+            block_on: Cell::new(TaskRef::new_block_on(inbox.clone())),
+            inbox,
+            ready: RefCell::new(ReadyQueue::new(seed)),
+            microtasks: RefCell::new(VecDeque::new()),
+            tasks: RefCell::new(TaskList::new()),
+            names: RefCell::new(HashMap::new()),
+            driver: Rc::new(Driver::new(virtual_time)),
+            every_event: observer.as_ref().is_some_and(|o| o.wants_every_event()),
+            observer,
+            block_on_at: Cell::new(Location::caller()),
+            current: Cell::new(None),
+            next_id: Cell::new(1),
+        }
+    }
+
+    /// Allocates a task for `future` and queues it for its first poll.
+    /// Returns the task holding two references, the run loop's and one
+    /// for the caller's `JoinHandle`.
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<String>,
+        at: &'static Location<'static>,
+    ) -> TaskRef
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1).max(1));
+        let task = TaskRef::new(future, self.inbox.clone(), id);
+        let parent = self.current.get().map(|t| t.header().id);
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id, name);
+        }
+        let index = self.tasks.borrow_mut().insert(task, Spawned { at, parent });
+        task.header().index.set(index as u32);
+        if let Some(observer) = self.chatty() {
+            self.with_info(task, |info| observer.spawned(info));
+        }
+        self.ready.borrow_mut().push(task);
+        task
+    }
+
+    /// Queues `f` to run after the current poll, before any other task.
+    pub(crate) fn queue_microtask(&self, f: Box<dyn FnOnce()>) {
+        self.microtasks.borrow_mut().push_back(f);
+    }
+
+    /// Drives `future` to completion, running tasks while it waits.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.block_on_at.set(Location::caller());
+        let mut future = pin!(future);
+        let enter = self.enter();
+        if !enter.previous.is_null() {
+            panic!(
+                "block_on called while an executor is already running on this thread (inside \
+                 block_on or a task): blocking here would stall every task; `.await` the \
+                 future instead, or `spawn` it"
+            );
+        }
+        let header = self.fresh_block_on_header();
+        let waker = waker::borrowed_block_on(header);
+        let mut cx = Context::from_waker(&waker);
+        let me = self.block_on_info();
+        if let Some(observer) = self.chatty() {
+            observer.spawned(&me);
+        }
+        loop {
+            let before = self.ready.borrow().len();
+            if let Some(observer) = self.chatty() {
+                observer.poll_started(&me);
+            }
+            self.current.set(Some(header));
+            let polled = future.as_mut().poll(&mut cx);
+            self.current.set(None);
+            if let Some(observer) = self.chatty() {
+                let end = match polled {
+                    Poll::Ready(_) => PollEnd::Finished,
+                    Poll::Pending => pending_end(header),
+                };
+                observer.poll_ended(&me, end);
+                self.report_wakes_by(before, header);
+            }
+            self.run_microtasks();
+            if let Poll::Ready(output) = polled {
+                return output;
+            }
+            // Its waker is gone and nobody woke it: ask the observer now,
+            // not when the loop next parks (tasks may run for a long time).
+            if self.observer.is_some() && pending_end(header) == lost() {
+                self.before_park(Some(header));
+            }
+            // At least one turn before the next poll, so that a future
+            // that wakes itself (`yield_now`) lets the tasks run.
+            loop {
+                self.turn(Some(header));
+                if take_wake(header) {
+                    break;
+                }
+                if self.ready.borrow().len() == 0 {
+                    self.wait_for_work(Some(header));
+                }
+            }
+        }
+    }
+
+    /// Polls ready tasks until none is left; timers only fire if due.
+    /// Returns how many polls that took.
+    pub(crate) fn run_until_stalled(&self) -> usize {
+        let _enter = self.enter();
+        let mut polls = 0;
+        loop {
+            polls += self.turn(None);
+            if self.ready.borrow().len() == 0 && !self.inbox.has_mail() {
+                return polls;
+            }
+        }
+    }
+
+    /// Makes this loop the thread's running executor until dropped: the
+    /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
+    /// inbox.
+    #[inline]
+    fn enter(&self) -> Enter {
+        // `try_with`: shutdown may run while thread-locals are torn down.
+        let previous = CURRENT
+            .try_with(|c| c.replace(self))
+            .unwrap_or(std::ptr::null());
+        Enter {
+            previous,
+            _local: waker::enter(&self.inbox, &self.ready),
+            _time: time::enter(&self.driver),
+        }
+    }
+
+    /// One turn: inbox, due timers, then up to BUDGET ready tasks. Returns
+    /// how many tasks it polled. With `block_on`, stops as soon as
+    /// block_on's future is woken.
+    fn turn(&self, block_on: Option<TaskRef>) -> usize {
+        if self.inbox.has_mail() {
+            let before = self.ready.borrow().len();
+            let mut ready = self.ready.borrow_mut();
+            self.inbox.drain(|task| {
+                ready.push(task);
+                // The inbox entry's reference goes; the executor's keeps
+                // the task alive (it is SCHEDULED, so it was not removed).
+                task.release(REF_ONE);
+            });
+            drop(ready);
+            self.report_wakes(before, WakeSource::Thread);
+        }
+        if !self.driver.is_virtual() && self.driver.armed() > 0 {
+            self.fire_timers();
+        }
+        let mut polled = 0;
+        for _ in 0..BUDGET {
+            let next = self.ready.borrow_mut().pop();
+            let Some(task) = next else { break };
+            polled += usize::from(self.run_task(task));
+            if block_on.is_some_and(woken) {
+                break;
+            }
+        }
+        polled
+    }
+
+    /// Runs one task popped from the ready queue; false if it had already
+    /// finished (nothing was polled).
+    fn run_task(&self, task: TaskRef) -> bool {
+        // AcqRel: clearing SCHEDULED *before* polling means a wake that
+        // arrives during the poll queues the task again (no lost wake-up).
+        let prev = task.header().state.fetch_and(!SCHEDULED, Ordering::AcqRel);
+        let vtable = task.header().vtable;
+        let ran = if prev & COMPLETE != 0 {
+            // Finished while queued: only the executor's reference is left.
+            self.remove(task);
+            return false;
+        } else if prev & CANCELLED != 0 {
+            // SAFETY: executor thread; the executor's reference is held.
+            unsafe { (vtable.cancel)(task) }
+        } else {
+            let waker = waker::borrowed(task);
+            let mut cx = Context::from_waker(&waker);
+            let mut before = 0;
+            if let Some(observer) = self.chatty() {
+                before = self.ready.borrow().len();
+                self.with_info(task, |info| observer.poll_started(info));
+            }
+            self.current.set(Some(task));
+            // SAFETY: as above.
+            let ran = unsafe { (vtable.poll)(task, &mut cx) };
+            self.current.set(None);
+            if let Some(observer) = &self.observer {
+                let end = match ran {
+                    Ran::Pending => pending_end(task),
+                    Ran::Finished(_) => PollEnd::Finished,
+                };
+                // A lost waker is always worth telling; the rest only to
+                // an observer that wants every event.
+                if self.every_event || end == lost() {
+                    self.with_info(task, |info| observer.poll_ended(info, end));
+                }
+                if self.every_event {
+                    self.report_wakes_by(before, task);
+                }
+            }
+            ran
+        };
+        if let Ran::Finished(ending) = ran {
+            self.complete(task, ending);
+        }
+        self.run_microtasks();
+        true
+    }
+
+    /// The task finished: mark it COMPLETE, wake whoever awaits its
+    /// JoinHandle, and drop the executor's reference unless it is queued.
+    fn complete(&self, task: TaskRef, ending: Ending) {
+        // SAFETY: executor thread only (THE invariant in task.rs).
+        let waiter = task
+            .header()
+            .join_waker
+            .with_mut(|w| unsafe { (*w).take() });
+        if let Some(observer) = &self.observer {
+            if self.every_event || matches!(ending, Ending::Panicked { .. }) {
+                self.with_info(task, |info| observer.finished(info, &ending));
+            }
+        }
+        // AcqRel: a late waker on another thread must see COMPLETE; the
+        // JoinHandle's Acquire load pairs with it to see the output.
+        let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+        if prev & SCHEDULED == 0 {
+            self.remove(task);
+        } // else: queued; the pop that finds it COMPLETE removes it.
+        if let Ending::Panicked {
+            detached: Some(payload),
+            ..
+        } = ending
+        {
+            // The payload's destructor is user code too.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+        }
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+
+    /// Drops the executor's reference to `task`.
+    fn remove(&self, task: TaskRef) {
+        let index = task.header().index.get() as usize;
+        self.tasks.borrow_mut().remove(index);
+        let mut names = self.names.borrow_mut();
+        if !names.is_empty() {
+            names.remove(&task.header().id);
+        }
+        drop(names);
+        task.release(REF_ONE);
+    }
+
+    /// Runs queued microtasks in FIFO order, including the ones they queue.
+    #[inline]
+    fn run_microtasks(&self) {
+        if self.microtasks.borrow().is_empty() {
+            return;
+        }
+        self.drain_microtasks();
+    }
+
+    fn drain_microtasks(&self) {
+        let mut ran = 0;
+        let before = self.ready.borrow().len();
+        loop {
+            let next = self.microtasks.borrow_mut().pop_front();
+            let Some(job) = next else { break };
+            ran += 1;
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
+                if let Some(observer) = &self.observer {
+                    observer.microtask_panicked(super::join_error::panic_message(&*payload));
+                }
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            }
+        }
+        if ran > 0 {
+            if let Some(observer) = self.chatty() {
+                observer.microtasks_ran(ran);
+            }
+            self.report_wakes(before, WakeSource::Microtask);
+        }
+    }
+
+    fn fire_timers(&self) -> usize {
+        let before = self.ready.borrow().len();
+        let fired = self.driver.fire_due();
+        if fired > 0 {
+            if let Some(observer) = self.chatty() {
+                observer.timers_fired(fired);
+            }
+            self.report_wakes(before, WakeSource::Timer);
+        }
+        fired
+    }
+
+    /// Nothing is ready: move time, or park.
+    #[track_caller]
+    fn wait_for_work(&self, block_on: Option<TaskRef>) {
+        // Acquire: pairs with the Release decrement by a pool thread, which
+        // happens after that job's wake reached the inbox.
+        let jobs = self.jobs.load(Ordering::Acquire);
+        if self.driver.is_virtual() {
+            // Jump only when no blocking job could still wake someone first.
+            if jobs == 0 && !self.inbox.has_mail() {
+                if let Some(deadline) = self.driver.next_deadline() {
+                    self.driver.advance_to(deadline);
+                    if let Some(observer) = self.chatty() {
+                        observer.clock_moved(self.driver.elapsed());
+                    }
+                    self.fire_timers();
+                    return;
+                }
+            }
+        } else if self.fire_timers() > 0 {
+            return;
+        }
+        let mut timeout = match self.driver.is_virtual() {
+            true => None,
+            false => self
+                .driver
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now())),
+        };
+        if let Some(limit) = self.before_park(block_on) {
+            timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
+        }
+        let nothing_came = self.inbox.park(timeout);
+        if let Some(observer) = &self.observer {
+            observer.unparked(nothing_came);
+        }
+    }
+
+    /// Asks the observer before parking. Panics (at block_on's caller) if
+    /// it finds a deadlock; returns the longest nap it allows.
+    #[track_caller]
+    fn before_park(&self, block_on: Option<TaskRef>) -> Option<std::time::Duration> {
+        let observer = self.observer.as_ref()?;
+        let waiting = |visit: &mut dyn FnMut(Waiting<'_>)| self.visit_waiting(block_on, visit);
+        let idle = Idle {
+            block_on: block_on.is_some(),
+            timers: self.driver.armed(),
+            // Acquire: as in `wait_for_work`.
+            blocking_jobs: self.jobs.load(Ordering::Acquire),
+            waiting: &waiting,
+        };
+        match observer.before_park(&idle) {
+            Advice::Park => None,
+            Advice::ParkAtMost(limit) => Some(limit),
+            Advice::Deadlock(why) => panic!("{why}"),
+        }
+    }
+
+    /// Visits block_on's future and every waiting task with its waker count
+    /// outside the executor; then says whether a wake is in flight.
+    fn visit_waiting(&self, block_on: Option<TaskRef>, visit: &mut dyn FnMut(Waiting<'_>)) -> bool {
+        let tasks = self.tasks.borrow();
+        let names = self.names.borrow();
+        // Acquire on every load below: pairs with the AcqRel of a waker's
+        // drop or wake on another thread, so a count of zero means those
+        // are done, and their wakes are visible in the inbox.
+        let live = |t: &TaskRef| t.header().state.load(Ordering::Acquire) & COMPLETE == 0;
+        // Wakers held inside the executor: a waiting task's JoinHandle slot
+        // holding the waker of whoever awaits it.
+        let mut inside: HashMap<TaskRef, usize> = HashMap::new();
+        for (task, _) in tasks.iter().filter(|(t, _)| live(t)) {
+            task.header().join_waker.with(|w| {
+                // SAFETY: executor thread only (THE invariant in task.rs).
+                if let Some(owner) = unsafe { &*w }.as_ref().and_then(waker::task_of) {
+                    *inside.entry(owner).or_default() += 1;
+                }
+            });
+        }
+        fn waiting<'a>(
+            task: TaskRef,
+            info: TaskDesc<'a>,
+            inside: &HashMap<TaskRef, usize>,
+        ) -> Waiting<'a> {
+            let state = task.header().state.load(Ordering::Acquire);
+            Waiting {
+                task: info,
+                wakers: wakers_in(state),
+                wakers_outside: wakers_in(state) - inside.get(&task).copied().unwrap_or(0),
+                scheduled: state & SCHEDULED != 0,
+            }
+        }
+        let mut in_flight = false;
+        if let Some(header) = block_on {
+            let w = waiting(header, self.block_on_info(), &inside);
+            in_flight |= w.scheduled;
+            visit(w);
+        }
+        for (task, spawned) in tasks.iter().filter(|(t, _)| live(t)) {
+            let w = waiting(task, info_of(task, spawned, &names), &inside);
+            in_flight |= w.scheduled;
+            visit(w);
+        }
+        // Only now look at the inbox. The order matters: a remote wake sets
+        // SCHEDULED and posts *before* it drops its waker, so once the
+        // counts above read zero (Acquire), that wake is visible here.
+        in_flight || self.inbox.has_mail()
+    }
+
+    /// Tells the observer which tasks were pushed since the ready queue
+    /// was `before` long, and by whom.
+    fn report_wakes(&self, before: usize, by: WakeSource) {
+        if let Some(observer) = self.chatty() {
+            for task in self.ready.borrow().pushed_since(before) {
+                observer.woken(task.header().id, by);
+            }
+        }
+    }
+
+    /// The same after `poller`'s poll: it woke itself or another task.
+    fn report_wakes_by(&self, before: usize, poller: TaskRef) {
+        if let Some(observer) = self.chatty() {
+            for task in self.ready.borrow().pushed_since(before) {
+                let by = match task == poller {
+                    true => WakeSource::Itself,
+                    false => WakeSource::Task(poller.header().id),
+                };
+                observer.woken(task.header().id, by);
+            }
+        }
+    }
+
+    /// Returns block_on's header, replacing it if wakers of an earlier
+    /// `block_on` are still alive (they would hide a lost waker).
+    #[inline]
+    fn fresh_block_on_header(&self) -> TaskRef {
+        let header = self.block_on.get();
+        // Acquire: pairs with the AcqRel release of a waker on another thread.
+        if refs(header.header().state.load(Ordering::Acquire)) > 1 {
+            // AcqRel: a stale waker on another thread sees COMPLETE and does
+            // nothing.
+            header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+            header.release(REF_ONE);
+            self.block_on.set(TaskRef::new_block_on(self.inbox.clone()));
+        } else if woken(header) {
+            // Relaxed: nothing was published through a stale wake; only
+            // its flag is cleared so the first poll is not a "wake".
+            header
+                .header()
+                .state
+                .fetch_and(!SCHEDULED, Ordering::Relaxed);
+        }
+        self.block_on.get()
+    }
+
+    /// The observer, if it wants every event (polls, wakes, spawns).
+    #[inline]
+    fn chatty(&self) -> Option<&dyn Observer> {
+        self.observer.as_deref().filter(|_| self.every_event)
+    }
+
+    /// Calls `f` with what the task list knows about `task` (the list
+    /// stays borrowed meanwhile: observers must not spawn).
+    fn with_info<R>(&self, task: TaskRef, f: impl FnOnce(&TaskDesc<'_>) -> R) -> R {
+        let tasks = self.tasks.borrow();
+        let names = self.names.borrow();
+        let index = task.header().index.get() as usize;
+        match tasks.get(index).filter(|(t, _)| *t == task) {
+            Some((_, spawned)) => f(&info_of(task, spawned, &names)),
+            None => f(&self.block_on_info()),
+        }
+    }
+
+    fn block_on_info(&self) -> TaskDesc<'static> {
+        TaskDesc {
+            id: 0,
+            name: None,
+            spawned_at: self.block_on_at.get(),
+            parent: None,
+        }
+    }
+}
+
+// --- what the rest of the executor asks -----------------------------------
+
+impl RunLoop {
+    pub(crate) fn now(&self) -> Instant {
+        self.driver.now()
+    }
+
+    /// How many tasks are alive (spawned and not yet finished).
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+
+    /// Nothing left that a fresh run loop would not have: no task, no
+    /// armed timer, no microtask.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.live_tasks() == 0 && self.driver.armed() == 0 && self.microtasks.borrow().is_empty()
+    }
+
+    /// Runs `job` on the blocking pool. `job` wakes the task that waits
+    /// for it; the run loop counts it as running until then (blocking.rs).
+    pub(crate) fn submit_blocking(&self, job: Job) {
+        // Relaxed: read on this thread, or after the pool's Release
+        // decrement, which is ordered after this increment by the pool's
+        // own mutex.
+        self.jobs.fetch_add(1, Ordering::Relaxed);
+        self.pool.submit(job);
+    }
+
+    /// Calls `f` with the task being polled right now.
+    pub(crate) fn with_current_task<R>(&self, f: impl FnOnce(&TaskDesc<'_>) -> R) -> Option<R> {
+        let task = self.current.get()?;
+        Some(self.with_info(task, f))
+    }
+
+    /// Calls `f` with `task`, if it belongs to this run loop.
+    pub(crate) fn with_task<R>(
+        &self,
+        task: TaskRef,
+        f: impl FnOnce(&TaskDesc<'_>) -> R,
+    ) -> Option<R> {
+        Arc::ptr_eq(&task.header().inbox, &self.inbox).then(|| self.with_info(task, f))
+    }
+}
+
+/// Shutdown: every unfinished task's future is dropped, on this thread,
+/// running its destructors; every JoinHandle still held resolves to an
+/// aborted `JoinError`; the inbox is closed so that wakes arriving later
+/// (wakers may outlive the executor) do nothing and leak nothing.
+//
+// Each task is marked COMPLETE *before* its future is dropped, so wakes
+// from inside destructors are no-ops. A destructor may also spawn a new
+// task, so the task list is emptied in batches until it stays empty. Loom
+// model: `executor_dropped_while_waking`. (Rejected alternative: leaving
+// unfinished tasks alive until their last waker goes; their futures could
+// then be dropped on another thread, which `!Send` futures forbid.)
+impl Drop for RunLoop {
+    fn drop(&mut self) {
+        let _enter = self.enter();
+        let header = self.block_on.get();
+        // AcqRel: a late waker on another thread must see COMPLETE.
+        header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+        header.release(REF_ONE);
+        loop {
+            let batch = self.tasks.borrow_mut().take_all();
+            let jobs = std::mem::take(&mut *self.microtasks.borrow_mut());
+            if batch.is_empty() && jobs.is_empty() {
+                break;
+            }
+            // Microtasks that never ran are dropped (their closures' destructors may be user code).
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(jobs)));
+            for task in batch {
+                // AcqRel: as in `complete`.
+                let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+                if prev & COMPLETE == 0 {
+                    // SAFETY: executor thread; the executor's reference is held.
+                    drop(unsafe { (task.header().vtable.cancel)(task) });
+                    // SAFETY: executor thread only (THE invariant in task.rs).
+                    let waiter = task
+                        .header()
+                        .join_waker
+                        .with_mut(|w| unsafe { (*w).take() });
+                    if let Some(waiter) = waiter {
+                        waiter.wake();
+                    }
+                }
+                task.release(REF_ONE);
+            }
+        }
+        // Ready-queue entries borrowed the references released above.
+        self.ready.borrow_mut().clear();
+        for task in self.inbox.close() {
+            task.release(REF_ONE);
+        }
+        self.pool.close();
+    }
+}
+
+// --- which executor runs on this thread ------------------------------------
+
+crate::sync::const_thread_local! {
+    static CURRENT: Cell<*const RunLoop> = Cell::new(std::ptr::null());
+}
+
+/// Runs `f` with the run loop running on this thread, if any.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
+    let current = CURRENT.try_with(|c| c.get()).ok()?;
+    // SAFETY: CURRENT is non-null only while an `Enter` guard for a live
+    // run loop exists further up this thread's stack.
+    (!current.is_null()).then(|| f(unsafe { &*current }))
+}
+
+/// Marks a run loop as this thread's running executor until dropped.
+struct Enter {
+    /// The run loop that was running before (null if none).
+    previous: *const RunLoop,
+    _local: waker::LocalGuard,
+    _time: time::EnterGuard,
+}
+
+impl Drop for Enter {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.previous));
+    }
+}
+
+fn info_of<'a>(task: TaskRef, spawned: &Spawned, names: &'a HashMap<u32, String>) -> TaskDesc<'a> {
+    let id = task.header().id;
+    TaskDesc {
+        id,
+        name: match names.is_empty() {
+            true => None,
+            false => names.get(&id).map(String::as_str),
+        },
+        spawned_at: spawned.at,
+        parent: spawned.parent,
+    }
+}
+
+/// How a Pending poll of `task` ended, from one load of its state word: a
+/// wake sets SCHEDULED before it drops its waker, so two loads could see
+/// "not yet scheduled" and then "waker gone" and miss that wake.
+fn pending_end(task: TaskRef) -> PollEnd {
+    // Acquire: pairs with the AcqRel of a waker's drop on another thread.
+    let state = task.header().state.load(Ordering::Acquire);
+    PollEnd::Pending {
+        wakers: wakers_in(state),
+        scheduled: state & SCHEDULED != 0,
+    }
+}
+
+fn lost() -> PollEnd {
+    PollEnd::Pending {
+        wakers: 0,
+        scheduled: false,
+    }
+}
+
+/// Wakers alive anywhere, in one state word: all references but the
+/// executor's and the JoinHandle's.
+fn wakers_in(state: usize) -> usize {
+    refs(state) - 1 - usize::from(state & JOIN != 0)
+}
+
+/// True if block_on's future was woken (a hint: `take_wake` decides).
+#[inline]
+fn woken(header: TaskRef) -> bool {
+    // Relaxed: only a hint to stop a turn early; `take_wake` does the
+    // AcqRel step that orders the wake before the poll.
+    header.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
+}
+
+/// Clears block_on's wake, if there was one.
+#[inline]
+fn take_wake(header: TaskRef) -> bool {
+    // AcqRel: the acquire half sees what the waker published before
+    // waking; the release half orders the next poll after the clear.
+    woken(header)
+        && header
+            .header()
+            .state
+            .fetch_and(!SCHEDULED, Ordering::AcqRel)
+            & SCHEDULED
+            != 0
+}
