@@ -159,6 +159,33 @@ fn drop_guard_cancels_on_early_return_and_on_panic() {
 fn tokens_are_send_sync_clone() {
     fn check<T: Send + Sync + Clone + 'static>() {}
     check::<CancellationToken>();
+    fn send<T: Send>(_: &T) {}
+    send(&CancellationToken::new().cancelled()); // awaitable on any runtime
+}
+
+#[test]
+fn a_panicking_waker_does_not_stop_the_others() {
+    struct Bomb;
+    impl Wake for Bomb {
+        fn wake(self: Arc<Self>) {
+            panic!("a waker that panics");
+        }
+    }
+    let parent = CancellationToken::new();
+    let child = parent.child_token();
+    let counter = Arc::new(CountingWaker::default());
+    let good = Waker::from(counter.clone());
+    let bad = Waker::from(Arc::new(Bomb));
+    let mut w1 = Box::pin(parent.cancelled());
+    let mut w2 = Box::pin(parent.cancelled());
+    let mut w3 = Box::pin(child.cancelled());
+    assert!(w1.as_mut().poll(&mut Context::from_waker(&bad)).is_pending());
+    assert!(w2.as_mut().poll(&mut Context::from_waker(&good)).is_pending());
+    assert!(w3.as_mut().poll(&mut Context::from_waker(&good)).is_pending());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parent.cancel()));
+    assert!(r.is_err(), "the waker's panic is passed on");
+    assert_eq!(counter.0.load(SeqCst), 2, "the other waiter and the child's were woken");
+    assert!(child.is_cancelled());
 }
 
 // ---- JoinSet ----

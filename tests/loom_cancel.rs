@@ -16,6 +16,20 @@
 //! | `join_set_remote_wakes_racing_join_next` | a result lost when several tasks finish in one drain and `join_next` returns the first (the drained indices forgotten), a handle polled with no wake, a lost wake of the `join_next` task |
 //! | `join_set_abort_racing_remote_wake` | an aborted task polled again, its future dropped twice or never, a result counted twice |
 //!
+//! Seeded bugs, each run once and reverted: removed re-check (in
+//! `lock_watched`) fails `cancel_racing_wait_registration` and
+//! `child_token_racing_parent_cancel`; removed wake (cancel drops the
+//! wakers) fails those two and `two_cancels_wake_once`; split RMW (load +
+//! store of LISTED) fails `cancel_racing_wait_registration` and
+//! `child_token_racing_parent_cancel`; forgotten drained indices
+//! (`queue.clear()` after a result) fails
+//! `join_set_remote_wakes_racing_join_next` (loom: deadlock). Registering
+//! the `join_next` waker *after* draining is not caught, and is not a bug
+//! today: an entry's waker is the one its `JoinHandle` holds, which the
+//! executor wakes on its own thread when the task completes, never during
+//! the `join_next` poll; the code registers first anyway, so that stays
+//! true if handles ever complete from another thread.
+//!
 //! The executor is single-threaded, but wakers fire from any thread: the
 //! `JoinSet` models complete their tasks through a oneshot sent from
 //! another thread, so the task's wake, the executor's parking and the

@@ -64,7 +64,10 @@
 //! gives the structure: if the scope future is dropped before it finished,
 //! it cancels its token and aborts every task (each stops at its next turn).
 //!
-//! Guide: [`crate::guide::ch09_cancellation`]. Left out, compared with
+//! Guide: [`crate::guide::ch09_cancellation`]; tests: `tests/cancel.rs`
+//! (no loom model: a scope lives on one thread, its shared state is an
+//! `Rc`; the cross-thread parts are the token and the `JoinSet`, modelled
+//! in `tests/loom_cancel.rs`). Left out, compared with
 //! `moro` / Trio nurseries: borrowing tasks (above), task results by handle
 //! (send them through a channel, or collect them in an `Rc`), and
 //! cancelling the scope from inside it other than by failing.

@@ -46,6 +46,7 @@
 // waker may run any code; it must not run under our lock).
 
 use std::mem;
+use std::panic::{self, AssertUnwindSafe};
 use std::task::{Poll, Waker};
 
 use super::slab::Slab;
@@ -180,6 +181,7 @@ impl TokenNode {
     /// Cancels this node and every node below it; wakes their waiters.
     pub(super) fn cancel(this: &Arc<TokenNode>) {
         let mut stack = vec![this.clone()];
+        let mut panicked = None;
         while let Some(node) = stack.pop() {
             // Release: pairs with the Acquire in `state` / `lock_watched`.
             // (No Acquire needed here: what we read next, the list, is
@@ -197,8 +199,18 @@ impl TokenNode {
                 mut waiters,
                 mut children,
             } = list;
-            waiters.drain().for_each(Waker::wake);
             stack.extend(children.drain());
+            for waker in waiters.drain() {
+                // A waker is foreign code; if one panics, the others must
+                // still be woken and the children still cancelled, so the
+                // first panic is held until the walk is over.
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+                    panicked.get_or_insert(payload);
+                }
+            }
+        }
+        if let Some(payload) = panicked {
+            panic::resume_unwind(payload);
         }
     }
 
