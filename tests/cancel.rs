@@ -179,12 +179,28 @@ fn a_panicking_waker_does_not_stop_the_others() {
     let mut w1 = Box::pin(parent.cancelled());
     let mut w2 = Box::pin(parent.cancelled());
     let mut w3 = Box::pin(child.cancelled());
-    assert!(w1.as_mut().poll(&mut Context::from_waker(&bad)).is_pending());
-    assert!(w2.as_mut().poll(&mut Context::from_waker(&good)).is_pending());
-    assert!(w3.as_mut().poll(&mut Context::from_waker(&good)).is_pending());
+    assert!(
+        w1.as_mut()
+            .poll(&mut Context::from_waker(&bad))
+            .is_pending()
+    );
+    assert!(
+        w2.as_mut()
+            .poll(&mut Context::from_waker(&good))
+            .is_pending()
+    );
+    assert!(
+        w3.as_mut()
+            .poll(&mut Context::from_waker(&good))
+            .is_pending()
+    );
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parent.cancel()));
     assert!(r.is_err(), "the waker's panic is passed on");
-    assert_eq!(counter.0.load(SeqCst), 2, "the other waiter and the child's were woken");
+    assert_eq!(
+        counter.0.load(SeqCst),
+        2,
+        "the other waiter and the child's were woken"
+    );
     assert!(child.is_cancelled());
 }
 
