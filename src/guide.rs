@@ -48,6 +48,11 @@ pub mod ch08_next_steps {
     #![doc = include_str!("../docs/ch08-next-steps.md")]
 }
 
+/// Chapter 9: cancellation and structured concurrency.
+pub mod ch09_cancellation {
+    #![doc = include_str!("../docs/ch09-cancellation.md")]
+}
+
 /// Chapter 10: streams, back-pressure, and a stream written by hand.
 pub mod ch10_streams {
     #![doc = include_str!("../docs/ch10-streams.md")]

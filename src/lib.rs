@@ -11,6 +11,7 @@
 //! | futures and combinators | [`future`] | [`guide::ch03_futures`] |
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
+//! | cancellation, `JoinSet`, scopes (structured concurrency) | [`cancel`] | [`guide::ch09_cancellation`] |
 //! | streams: many values over time, with back-pressure | [`stream`] | [`guide::ch10_streams`] |
 //! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
 //! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
@@ -48,6 +49,7 @@
 pub(crate) mod sync;
 
 pub mod callback;
+pub mod cancel;
 pub mod channel;
 pub mod executor;
 pub mod future;

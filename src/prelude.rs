@@ -22,3 +22,6 @@ pub use crate::channel::{mpsc, oneshot};
 
 // promise layer
 pub use crate::promise::{Promise, PromiseError, Resolver};
+
+// cancel layer
+pub use crate::cancel::{CancellationToken, JoinSet};

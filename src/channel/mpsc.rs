@@ -210,6 +210,13 @@ impl<T> Sender<T> {
     /// Sends `msg`, waiting for room if the bounded queue is full. Fails,
     /// handing the message back, if the receiver is gone or closed.
     ///
+    /// Cancel safety: **not** cancel-safe. The message waits inside the
+    /// `Send` future until there is room; dropping the future before it is
+    /// ready (the losing branch of a `select`, an elapsed `timeout`) drops
+    /// the message with it. To keep it, use [`try_send`](Self::try_send)
+    /// (which hands it back on `Full`), or keep one `Send` future pinned
+    /// across the loop and poll that same future again.
+    ///
     /// ```
     /// let (tx, mut rx) = async_primer::channel::mpsc::bounded(1);
     /// futures::executor::block_on(async {
@@ -300,6 +307,9 @@ impl<T> fmt::Debug for Sender<T> {
 
 /// Future for [`Sender::send`]: `Ok(())` once queued, or the message back
 /// in a [`SendError`] if the receiver is gone.
+///
+/// Cancel safety: not cancel-safe; dropping it before it is ready drops
+/// the message (see [`Sender::send`]).
 ///
 /// ```
 /// let (tx, rx) = async_primer::channel::mpsc::bounded::<u8>(1);
@@ -404,6 +414,11 @@ pub struct Receiver<T> {
 impl<T> Receiver<T> {
     /// Waits for the next message; `None` once every sender is gone (or the
     /// channel was closed) and the queue is empty.
+    ///
+    /// Cancel safety: cancel-safe. A message leaves the queue only in the
+    /// poll that returns it, so a `recv()` dropped while waiting (say, the
+    /// losing branch of a `select` in a loop) loses nothing: the next
+    /// `recv()` gets the message.
     ///
     /// ```
     /// let (tx, mut rx) = async_primer::channel::mpsc::unbounded();
@@ -537,6 +552,8 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// Future for [`Receiver::recv`].
+///
+/// Cancel safety: cancel-safe (see [`Receiver::recv`]).
 ///
 /// ```
 /// let (tx, mut rx) = async_primer::channel::mpsc::unbounded();

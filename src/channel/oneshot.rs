@@ -249,6 +249,11 @@ impl<T> fmt::Debug for Sender<T> {
 /// `Err(Closed)` if the sender was dropped without sending. Polling it
 /// again after that panics.
 ///
+/// Cancel safety: dropping the `Receiver` is final: it closes the channel,
+/// and a value already sent is dropped with it. It is `Unpin`, so in a
+/// `select` loop pass `&mut rx` instead of `rx`: the branch that loses
+/// then drops only the reference, and nothing is lost.
+///
 /// ```
 /// use async_primer::channel::{oneshot, Closed};
 /// let (tx, rx) = oneshot::<u8>();

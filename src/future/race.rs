@@ -31,6 +31,10 @@
 //! assert_eq!(Rc::strong_count(&token), 1); // the loser was dropped
 //! ```
 //!
+//! Cancel safety: the losers are dropped, so race only futures that are
+//! cancel-safe (each of the crate's futures says whether it is), or that
+//! hold nothing you need; use [`select`](super::select) to keep the loser.
+//!
 //! Left out, compared with `futures::future::select_all` / `select_ok`:
 //! the winner's index and the losers are not handed back (use
 //! [`select`](super::select) when you need the loser), and every running

@@ -35,6 +35,12 @@
 //! assert_eq!(out, 43);
 //! ```
 //!
+//! Cancel safety: `select` itself loses nothing, since the loser comes
+//! back. What you then do with the loser decides: drop it, and it loses
+//! whatever it held (an `mpsc` `recv` holds nothing and is cancel-safe; a
+//! `send` holds its message and is not); keep it and poll it again, and
+//! nothing is lost. [`crate::guide::ch09_cancellation`] shows both.
+//!
 //! Compared with `futures`: the same function; there is no `select!` macro.
 
 // How it works:  Racing { (a, b) } --a or b ready--> Done (pair moved out)

@@ -99,6 +99,10 @@ impl Interval {
     ///     assert_eq!(ticks.tick().await - first, Duration::from_secs(2));
     /// });
     /// ```
+    ///
+    /// Cancel safety: cancel-safe. The interval moves to its next instant
+    /// only when a tick completes, so a `tick()` dropped while waiting (in
+    /// a `select`) leaves the next `tick()` waiting for the same instant.
     pub async fn tick(&mut self) -> Instant {
         std::future::poll_fn(|cx| self.poll_tick(cx)).await
     }

@@ -39,6 +39,11 @@ use std::time::{Duration, Instant};
 /// A future that completes once the executor's clock reaches a deadline.
 /// Made by [`sleep`] and [`sleep_until`].
 ///
+/// Cancel safety: cancel-safe: it holds no data, and dropping it removes
+/// its timer. But a new `sleep(d)` starts the wait over: in a `select`
+/// loop with a deadline, make the `Sleep` once, outside the loop, and
+/// poll it by `&mut`.
+///
 /// ```
 /// use async_primer::time::{Sleep, sleep};
 /// use std::time::Duration;

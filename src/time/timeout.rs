@@ -31,6 +31,11 @@ use std::time::Duration;
 pin_project_lite::pin_project! {
     /// A future with a deadline, made by [`timeout`].
     ///
+    /// Cancel safety: when the deadline passes first, the inner future is
+    /// dropped, with whatever it held: as safe as the inner future is
+    /// (`timeout(d, rx.recv())` loses nothing; `timeout(d, tx.send(msg))`
+    /// drops `msg`). Dropping the `Timeout` itself drops both.
+    ///
     /// ```
     /// use async_primer::time::{Timeout, timeout};
     /// use std::time::Duration;
