@@ -83,6 +83,37 @@ fn two_tasks_waiting_on_each_others_oneshot_are_reported_with_what_each_waits_on
 }
 
 #[test]
+fn block_on_and_a_task_waiting_on_each_others_promise_are_reported() {
+    use async_primer::promise::Promise;
+    use std::future::IntoFuture;
+    let (reports_tx, reports) = std_mpsc::channel();
+    let (escape_tx, escape_rx) = oneshot::<()>();
+    let runner = thread::spawn(move || {
+        let ex = reporting(reports_tx, Some(Duration::from_millis(200)));
+        ex.block_on(async move {
+            let (for_helper, resolve_for_helper) = Promise::<u32>::with_resolvers();
+            let (for_main, resolve_for_main) = Promise::<u32>::with_resolvers();
+            let _helper = spawn_named("helper", async move {
+                let n = for_helper.await.unwrap_or(0); // waits for main...
+                resolve_for_main.resolve(n + 1);
+            });
+            // ...which waits for the helper before it would resolve.
+            let _ = select(for_main.into_future(), escape_rx).await;
+            resolve_for_helper.resolve(1);
+        });
+    });
+    let report = expect_report(&reports, "stall:");
+    assert!(report.contains("'helper'"), "{report}");
+    assert!(
+        report.contains("waits for a promise created at tests/hangs.rs"),
+        "{report}"
+    );
+    assert!(report.contains("block_on's future"), "{report}");
+    escape_tx.send(()).unwrap();
+    runner.join().unwrap();
+}
+
+#[test]
 fn a_stall_is_reported_once_not_every_period() {
     let (reports_tx, reports) = std_mpsc::channel();
     let (escape_tx, escape_rx) = oneshot::<()>();

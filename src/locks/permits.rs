@@ -246,7 +246,26 @@ impl Ticket {
     /// `Ready` once the `n` permits are ours; panics if polled after that,
     /// naming `what` (the future's type).
     #[track_caller]
-    pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>, what: &str) -> Poll<()> {
+    pub(crate) fn poll(
+        &mut self,
+        permits: &Permits,
+        cx: &mut Context<'_>,
+        what: &'static str,
+    ) -> Poll<()> {
+        let polled = self.poll_inner(permits, cx, what);
+        if polled.is_pending() {
+            // For the executor's stall report.
+            let waits_for = match what {
+                "Mutex::lock" => "the lock of a Mutex",
+                _ => "permits of a Semaphore",
+            };
+            crate::executor::note_wait(waits_for, None, None);
+        }
+        polled
+    }
+
+    #[track_caller]
+    fn poll_inner(&mut self, permits: &Permits, cx: &mut Context<'_>, what: &str) -> Poll<()> {
         match self.state {
             // First poll: no lock when permits are free and nobody waits.
             TicketState::Idle => {

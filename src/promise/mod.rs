@@ -353,6 +353,7 @@ impl<T: Clone, E: Clone> Future for PromiseFuture<T, E> {
         let inner = &this.promise.inner;
         inner.mark_observed();
         if !inner.poll_settled(&mut this.waiter, cx.waker()) {
+            crate::executor::note_wait("a promise", Some(inner.created_at), None);
             return Poll::Pending;
         }
         // Settled: our slot (if any) was emptied when the wakers were taken.
