@@ -60,7 +60,7 @@ impl ReadyList {
         while base(self.chunks.len()) < n {
             let chunk = WakeList::new(FIRST << self.chunks.len());
             if let Some(parent) = &self.parent {
-                chunk.register(parent);
+                chunk.set_parent_waker(parent);
             }
             self.chunks.push(chunk);
         }
@@ -71,21 +71,23 @@ impl ReadyList {
         if self.parent.as_ref().is_some_and(|p| p.will_wake(waker)) {
             return;
         }
-        self.chunks.iter().for_each(|chunk| chunk.register(waker));
+        self.chunks
+            .iter()
+            .for_each(|chunk| chunk.set_parent_waker(waker));
         self.parent = Some(waker.clone());
     }
 
     /// Calls `f` with a context whose waker lists entry `i` when woken.
     pub(super) fn with_entry<R>(&self, i: usize, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
         let (k, offset) = locate(i);
-        self.chunks[k].with_child(offset, f)
+        self.chunks[k].with_child_waker(offset, f)
     }
 
     /// Takes every entry woken since the last call, and calls `f` with each.
     pub(super) fn drain(&self, mut f: impl FnMut(usize)) {
         for (k, chunk) in self.chunks.iter().enumerate() {
             let base = base(k);
-            chunk.drain(|offset| f(base + offset));
+            chunk.take_woken(|offset| f(base + offset));
         }
     }
 }

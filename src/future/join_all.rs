@@ -132,7 +132,7 @@ pub(super) fn poll_slot<F: Future>(
     // moved out of while a child runs; a running child is only ever dropped
     // in place (by overwriting its slot, or by dropping the box).
     let fut = unsafe { Pin::new_unchecked(fut) };
-    match wake_list.with_child(i, |cx| fut.poll(cx)) {
+    match wake_list.with_child_waker(i, |cx| fut.poll(cx)) {
         Poll::Ready(out) => Some(out),
         Poll::Pending => None,
     }
@@ -160,14 +160,14 @@ impl<F: Future> Future for JoinAll<F> {
         match *state {
             // First poll: register, then every child once, in order.
             State::Unpolled => {
-                wake_list.register(cx.waker());
+                wake_list.set_parent_waker(cx.waker());
                 *state = State::Polling;
                 (0..n).for_each(&mut on_ready);
             }
             // Later polls: only the children woken since the last poll.
             State::Polling => {
-                wake_list.register(cx.waker());
-                wake_list.drain(&mut on_ready);
+                wake_list.set_parent_waker(cx.waker());
+                wake_list.take_woken(&mut on_ready);
             }
             State::Finished => polled_after_completion("join_all"),
         }

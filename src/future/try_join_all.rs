@@ -127,14 +127,14 @@ where
         match *state {
             // First poll: register, then every child once, in order.
             State::Unpolled => {
-                wake_list.register(cx.waker());
+                wake_list.set_parent_waker(cx.waker());
                 *state = State::Polling;
                 (0..n).for_each(&mut on_ready);
             }
             // Later polls: only the children woken since the last poll.
             State::Polling => {
-                wake_list.register(cx.waker());
-                wake_list.drain(&mut on_ready);
+                wake_list.set_parent_waker(cx.waker());
+                wake_list.take_woken(&mut on_ready);
             }
             State::Finished => polled_after_completion("try_join_all"),
         }

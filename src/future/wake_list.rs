@@ -128,7 +128,7 @@ impl WakeList {
     }
 
     /// Stores the parent's waker (skipping the clone if it is the same).
-    pub(crate) fn register(&self, waker: &Waker) {
+    pub(crate) fn set_parent_waker(&self, waker: &Waker) {
         let mut slot = self.shared.parent.lock();
         match &*slot {
             Some(old) if old.will_wake(waker) => {}
@@ -138,7 +138,11 @@ impl WakeList {
 
     /// Calls `f` with a context whose waker lists child `index` when woken.
     #[inline]
-    pub(crate) fn with_child<R>(&self, index: usize, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+    pub(crate) fn with_child_waker<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&mut Context<'_>) -> R,
+    ) -> R {
         let node: *const Node = &self.shared.nodes[index];
         // SAFETY: the data pointer is a live `Node` inside `self.shared`,
         // which outlives this call; wrapped in `ManuallyDrop`, the borrowed
@@ -151,7 +155,7 @@ impl WakeList {
 
     /// Takes every child woken since the last call and calls `f` with each
     /// index (most recently woken first).
-    pub(crate) fn drain(&self, mut f: impl FnMut(usize)) {
+    pub(crate) fn take_woken(&self, mut f: impl FnMut(usize)) {
         // Acquire: pairs with the Release push, so each `next` is visible.
         let mut index = self.shared.head.swap(EMPTY, Ordering::Acquire);
         while index != EMPTY {

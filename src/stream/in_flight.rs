@@ -108,7 +108,7 @@ impl<Fut: Future> InFlight<Fut> {
 
     /// The waker to wake when a slot is woken: the task polling the stream.
     pub(super) fn register(&self, waker: &Waker) {
-        self.wake_list.register(waker);
+        self.wake_list.set_parent_waker(waker);
     }
 
     /// Puts `fut` in the free slot `i` and polls it once at once (its first
@@ -134,7 +134,7 @@ impl<Fut: Future> InFlight<Fut> {
         } = self;
         // The list hands them out newest first; reversed, the future woken
         // first is polled (and so finishes) first.
-        wake_list.drain(|i| woken.push(i as u32));
+        wake_list.take_woken(|i| woken.push(i as u32));
         let mut panic = None;
         while let Some(i) = woken.pop() {
             match poll_slot(slots, wake_list, i as usize) {
@@ -182,7 +182,7 @@ fn poll_slot<Fut: Future>(
     // AssertUnwindSafe: after a panic the future is dropped, never polled
     // again, so no broken invariant inside it can be observed.
     match catch_unwind(AssertUnwindSafe(|| {
-        wake_list.with_child(i, |cx| fut.poll(cx))
+        wake_list.with_child_waker(i, |cx| fut.poll(cx))
     })) {
         Ok(Poll::Ready(out)) => {
             slots[i] = Slot::Done(out); // drops the finished future in place
