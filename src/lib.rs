@@ -12,6 +12,7 @@
 //! | a single-threaded executor with timers | [`executor`], [`time`] | [`guide::ch04_executor`] |
 //! | channels between parties who are not there at the same time | [`channel`] | [`guide::ch05_async_await`] |
 //! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
+//! | see it run: a timeline, a Perfetto trace, a step-through page | [`trace`] | [`guide::ch04_executor`] |
 //! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
@@ -56,6 +57,7 @@ pub mod prelude;
 pub mod promise;
 pub mod testing;
 pub mod time;
+pub mod trace;
 
 // The free functions a one-line program reaches for, at the crate root.
 pub use executor::{block_on, queue_microtask, spawn, spawn_blocking, yield_now};

@@ -82,6 +82,10 @@ pub use join_handle::JoinHandle;
 pub use task_info::TaskInfo;
 pub use yield_now::{YieldNow, yield_now};
 
+// For the trace module (src/trace/), the seam's second observer.
+pub(crate) use observer::{Advice, Idle, Observer, PollEnd, TaskDesc, WakeSource};
+pub(crate) use task::Ending as TaskEnding;
+
 use std::future::IntoFuture;
 use std::panic::Location;
 
