@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn fits_80_columns() {
         let (recording, submitted) = run_class(7);
-        assert_eq!(submitted, ["Grace", "Ada"]);
+        assert_eq!(submitted, ["Ada", "Grace"]);
         let timeline = recording.timeline();
         for line in timeline.lines() {
             assert!(line.chars().count() <= 80, "too wide: {line}");
