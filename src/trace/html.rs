@@ -70,9 +70,9 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot], title: &str) -> S
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body data-step=\"0\">\n\
          <h1>{title}</h1>\n\
-         <div id=\"controls\"><button id=\"first\">&#x23EE; first</button>\
+         <div id=\"controls\"><button id=\"first\">&#xAB; first</button>\
          <button id=\"prev\">&#x25C0; prev</button><span id=\"pos\"></span>\
-         <button id=\"next\">next &#x25B6;</button><button id=\"last\">last &#x23ED;</button>\
+         <button id=\"next\">next &#x25B6;</button><button id=\"last\">last &#xBB;</button>\
          <span>(or the arrow keys)</span></div>\n\
          <div id=\"timeline\">\n{svg}</div>\n\
          <div id=\"panels\">\n\

@@ -24,7 +24,7 @@ pub(crate) const STYLE: &str = "\
 text{font:12px monospace;fill:#222}\
 .run{fill:#3b6fd4}.panic{fill:#d43b3b}.ready{fill:#c9d8f5}\
 .wait{stroke:#999;stroke-width:1.5}.tick{stroke:#ddd}\
-.mark{font:bold 10px monospace;fill:#b35900;text-anchor:middle}\
+.mark{font:bold 10px monospace;fill:#b35900;text-anchor:middle}.run+.mark{fill:#fff}\
 .arrow{stroke:#b35900;stroke-width:1}\
 .spawn{fill:#2a9d4b}.current{stroke:#f0a000;stroke-width:3}";
 
@@ -32,7 +32,8 @@ text{font:12px monospace;fill:#222}\
 /// class and `data-ev`.
 pub(crate) fn render(events: &[Event], layout: &Layout) -> String {
     let cols = layout.columns.len();
-    let width = LABELS + cols * CELL + CELL;
+    // Wide enough for the legend, however short the run.
+    let width = (LABELS + cols * CELL + CELL).max(760);
     let legend_y = TOP + layout.lanes.len() * LANE + 14;
     let height = legend_y + 24;
     let mut s = String::new();
