@@ -31,7 +31,11 @@ const DEADLINE: Duration = Duration::from_secs(10);
 /// Runs the class once and returns what the executor recorded, and the
 /// teacher's list of submissions.
 fn run_class(seed: u64) -> (Recording, Vec<String>) {
-    let ex = Executor::builder().virtual_time().seed(seed).record().build();
+    let ex = Executor::builder()
+        .virtual_time()
+        .seed(seed)
+        .record()
+        .build();
     let submitted = ex.block_on(async {
         let (tx, mut rx) = mpsc::unbounded::<&'static str>();
         let teacher = spawn_named("teacher", async move {

@@ -47,7 +47,8 @@ fn program(seed: u64, threads: bool) -> Recording {
                 std::thread::sleep(Duration::from_millis(20));
                 3
             })
-            .await.unwrap(); // a thread's wake
+            .await
+            .unwrap(); // a thread's wake
             assert_eq!(n, 3);
         }
         assert_eq!(waiter.await.unwrap(), 7);
@@ -82,11 +83,19 @@ fn records_every_kind_of_event() {
     )));
     if !cfg!(miri) {
         assert!(woken_by(Wake::Thread), "{recording}");
-        assert!(events.iter().any(|e| matches!(e.kind, EventKind::Parked { .. })));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Parked { .. }))
+        );
     }
     let ending = |name: &str| {
         let id = events.iter().find_map(|e| match &e.kind {
-            EventKind::Spawned { task, name: Some(n), .. } if n == name => Some(*task),
+            EventKind::Spawned {
+                task,
+                name: Some(n),
+                ..
+            } if n == name => Some(*task),
             _ => None,
         });
         events.iter().find_map(|e| match &e.kind {
@@ -100,12 +109,30 @@ fn records_every_kind_of_event() {
     );
     assert_eq!(ending("doomed"), Some(Ending::Aborted));
     assert_eq!(ending("waiter"), Some(Ending::Returned));
-    assert!(events.iter().any(|e| matches!(e.kind, EventKind::MicrotasksRan { .. })));
-    assert!(events.iter().any(|e| matches!(e.kind, EventKind::TimersFired { count: 1 })));
-    assert!(events.iter().any(|e| matches!(e.kind, EventKind::ClockMoved { .. })));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::MicrotasksRan { .. }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::TimersFired { count: 1 }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ClockMoved { .. }))
+    );
     // Spawns name their parent (main) and their line in this file.
     for e in events {
-        if let EventKind::Spawned { task, parent, location, .. } = &e.kind {
+        if let EventKind::Spawned {
+            task,
+            parent,
+            location,
+            ..
+        } = &e.kind
+        {
             if *task != 0 {
                 assert_eq!(*parent, Some(0));
                 assert!(location.starts_with("tests/trace.rs:"), "{location}");
@@ -147,7 +174,9 @@ fn timeline_has_a_lane_per_task_and_fits_80_columns() {
     for line in text.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
-    for name in ["main", "listener", "waiter", "settler", "receiver", "sender", "doomed", "oops"] {
+    for name in [
+        "main", "listener", "waiter", "settler", "receiver", "sender", "doomed", "oops",
+    ] {
         assert_eq!(
             text.lines().filter(|l| l.contains(name)).count(),
             1,
@@ -181,7 +210,9 @@ fn recording_off_says_how_to_turn_it_on() {
 }
 
 fn ts(event: &Value) -> f64 {
-    event["ts"].as_f64().expect("every timed event has a numeric ts")
+    event["ts"]
+        .as_f64()
+        .expect("every timed event has a numeric ts")
 }
 
 #[test]
@@ -203,27 +234,33 @@ fn chrome_json_is_valid_and_flows_pair_up() {
     let slices: Vec<&Value> = phase("X").collect();
     assert!(slices.len() > 10);
     for x in &slices {
-        let dur = x["dur"].as_f64().unwrap_or_else(|| panic!("X without dur: {x}"));
+        let dur = x["dur"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("X without dur: {x}"));
         assert!(dur > 0.0, "{x}");
         ts(x);
     }
     let inside = |e: &Value| {
-        slices
-            .iter()
-            .copied()
-            .find(|x| x["tid"] == e["tid"] && ts(x) < ts(e) && ts(e) < ts(x) + x["dur"].as_f64().unwrap())
+        slices.iter().copied().find(|x| {
+            x["tid"] == e["tid"] && ts(x) < ts(e) && ts(e) < ts(x) + x["dur"].as_f64().unwrap()
+        })
     };
 
     // Flows: ids pair up, `s` before `f`, both inside a slice, the `f`
     // inside a poll of the woken task and bound to it (`bp: "e"`).
     let mut starts: HashMap<u64, &Value> = HashMap::new();
     for s in phase("s") {
-        assert!(starts.insert(s["id"].as_u64().unwrap(), s).is_none(), "duplicate s id");
+        assert!(
+            starts.insert(s["id"].as_u64().unwrap(), s).is_none(),
+            "duplicate s id"
+        );
     }
     let mut ends = 0;
     for f in phase("f") {
         let id = f["id"].as_u64().unwrap();
-        let s = starts.remove(&id).unwrap_or_else(|| panic!("f without s: {f}"));
+        let s = starts
+            .remove(&id)
+            .unwrap_or_else(|| panic!("f without s: {f}"));
         assert_eq!(f["bp"], "e");
         assert!(ts(s) < ts(f), "s {s} after f {f}");
         assert!(inside(s).is_some(), "s outside any slice: {s}");
@@ -237,7 +274,11 @@ fn chrome_json_is_valid_and_flows_pair_up() {
     // The ready-queue counter.
     let counters: Vec<&Value> = phase("C").collect();
     assert!(counters.iter().all(|c| c["name"] == "ready queue"));
-    assert!(counters.iter().any(|c| c["args"]["tasks"].as_u64().unwrap() >= 3));
+    assert!(
+        counters
+            .iter()
+            .any(|c| c["args"]["tasks"].as_u64().unwrap() >= 3)
+    );
 }
 
 #[test]
@@ -257,5 +298,8 @@ fn html_page_is_self_contained() {
     let start = page.find("id=\"trace-data\">").unwrap() + "id=\"trace-data\">".len();
     let end = start + page[start..].find("</script>").unwrap();
     let data: Value = serde_json::from_str(&page[start..end]).unwrap();
-    assert_eq!(data["steps"].as_array().unwrap().len(), recording.events().len());
+    assert_eq!(
+        data["steps"].as_array().unwrap().len(),
+        recording.events().len()
+    );
 }

@@ -38,8 +38,13 @@ fn recording() -> Recording {
 fn find_chromium() -> Option<String> {
     let mut candidates: Vec<String> = std::env::var("CHROMIUM").into_iter().collect();
     candidates.extend(
-        ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-            .map(String::from),
+        [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ]
+        .map(String::from),
     );
     candidates.into_iter().find(|c| {
         Command::new(c)
@@ -103,7 +108,9 @@ fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
 fn the_page_renders_and_steps_in_chromium() {
     let Some(browser) = find_chromium() else {
         if std::env::var("ASYNC_PRIMER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("ASYNC_PRIMER_REQUIRE_BROWSER=1 but no Chromium found (apt-get install -y chromium)");
+            panic!(
+                "ASYNC_PRIMER_REQUIRE_BROWSER=1 but no Chromium found (apt-get install -y chromium)"
+            );
         }
         eprintln!(
             "SKIPPED trace_browser: no Chromium found (install `chromium`, or set CHROMIUM=/path)"
@@ -120,7 +127,12 @@ fn the_page_renders_and_steps_in_chromium() {
     let profile = tmp.join("profile");
 
     let dump = |step: usize| {
-        let dom = chromium(&browser, &profile, &["--dump-dom"], &format!("{url}#step={step}"));
+        let dom = chromium(
+            &browser,
+            &profile,
+            &["--dump-dom"],
+            &format!("{url}#step={step}"),
+        );
         assert!(dom.contains("<svg"), "no page in the dump:\n{dom}");
         dom
     };
@@ -128,19 +140,28 @@ fn the_page_renders_and_steps_in_chromium() {
     let later = dump(9);
 
     // The script ran: it set the step it read from the URL.
-    assert!(first.contains("data-step=\"3\""), "the script did not run:\n{first}");
+    assert!(
+        first.contains("data-step=\"3\""),
+        "the script did not run:\n{first}"
+    );
     assert!(later.contains("data-step=\"9\""));
     // One lane per task.
     assert_eq!(first.matches("class=\"lane\"").count(), recording.tasks());
     // The highlighted event moved: the list item, and the panel's text.
-    assert!(first.contains("<li data-ev=\"3\" class=\"current\">"), "{first}");
+    assert!(
+        first.contains("<li data-ev=\"3\" class=\"current\">"),
+        "{first}"
+    );
     assert!(later.contains("<li data-ev=\"9\" class=\"current\">"));
     assert!(!later.contains("<li data-ev=\"3\" class=\"current\">"));
     assert_ne!(text_of(&first, "now"), text_of(&later, "now"));
     assert_ne!(text_of(&first, "pos"), text_of(&later, "pos"));
     // At event 3 the ready queue is not empty (the spawns wait there).
     let ready = &first[first.find("id=\"ready\"").unwrap()..];
-    assert!(!ready.starts_with("id=\"ready\"><li class=\"empty\""), "{ready}");
+    assert!(
+        !ready.starts_with("id=\"ready\"><li class=\"empty\""),
+        "{ready}"
+    );
 
     // A picture for humans.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();

@@ -45,7 +45,11 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot]) -> String {
             ),
         ]
     };
-    lines.extend(meta(EXECUTOR_TID, "executor: timers, microtasks, parking", -1));
+    lines.extend(meta(
+        EXECUTOR_TID,
+        "executor: timers, microtasks, parking",
+        -1,
+    ));
     let labels = labels(events);
     for (task, label) in &labels {
         let name = match task {
@@ -71,13 +75,12 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot]) -> String {
             _ => {}
         }
     }
-    let poll_slice = |start: usize| {
-        // The slice that the poll starting at event `start` ends.
-        slices
-            .iter()
-            .find(|s| s.first == start)
-            .expect("every poll has a slice")
-    };
+    // Slices by the event that opens them and by the event that closes them.
+    let by_first: HashMap<usize, &Slice> = slices.iter().map(|s| (s.first, s)).collect();
+    let by_last: HashMap<usize, &Slice> = slices.iter().map(|s| (s.last, s)).collect();
+    // The slice of the poll starting at event `start` (none if the
+    // recording stopped during that poll).
+    let poll_slice = |start: usize| by_first.get(&start).copied();
     let mut ready_len = 0;
     let mut last_poll: HashMap<u64, usize> = HashMap::new();
     for (i, event) in events.iter().enumerate() {
@@ -126,12 +129,11 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot]) -> String {
                                 Wake::Task(p) => *p,
                                 _ => *task,
                             };
-                            last_poll.get(&poller).map(|&start| poll_slice(start))
+                            last_poll.get(&poller).and_then(|&start| poll_slice(start))
                         }
-                        _ => slices.iter().find(|s| s.last == i),
+                        _ => by_last.get(&i).copied(),
                     };
-                    if let Some(from) = from {
-                        let to = poll_slice(poll);
+                    if let (Some(from), Some(to)) = (from, poll_slice(poll)) {
                         lines.push(format!(
                             r#"{{"name":"wake","cat":"wake","ph":"s","id":{i},"pid":1,"tid":{},"ts":{},"args":{{"by":{}}}}}"#,
                             from.track,
@@ -148,7 +150,7 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot]) -> String {
             }
             _ => {}
         }
-        if let Some(slice) = slices.iter().find(|s| s.last == i) {
+        if let Some(slice) = by_last.get(&i) {
             lines.push(format!(
                 r#"{{"name":{},"cat":{},"ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"args":{}}}"#,
                 quote(&slice.name),
@@ -249,11 +251,10 @@ fn slices(events: &[Event]) -> Vec<Slice> {
                 let args = format!(r#"{{"message":{}}}"#, quote(message));
                 out.push(executor("microtask panicked".into(), args));
             }
-            EventKind::Woken { task, by } => {
-                if !matches!(by, Wake::Itself | Wake::Task(_)) {
-                    let name = format!("wake #{task} ({})", by.describe());
-                    out.push(executor(name, "{}".into()));
-                }
+            // A wake by a task is drawn inside that task's poll.
+            EventKind::Woken { task, by } if !matches!(by, Wake::Itself | Wake::Task(_)) => {
+                let name = format!("wake #{task} ({})", by.describe());
+                out.push(executor(name, "{}".into()));
             }
             EventKind::Parked { .. } => parked = Some((i, event.tick)),
             EventKind::Unparked { nothing_came } => {

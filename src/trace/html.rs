@@ -100,13 +100,19 @@ pub(crate) fn describe(event: &Event, name: &dyn Fn(u64) -> String) -> String {
             Some(p) => format!("{} spawned by {} at {location}", name(*task), name(*p)),
             None => format!("{} spawned at {location}", name(*task)),
         },
-        EventKind::PollStarted { task } => format!("poll {} (taken from the ready queue)", name(*task)),
+        EventKind::PollStarted { task } => {
+            format!("poll {} (taken from the ready queue)", name(*task))
+        }
         EventKind::PollEnded { task, result } => match result {
             Polled::Pending => format!("{} returned Pending: it waits", name(*task)),
             Polled::Ready => format!("{} returned Ready", name(*task)),
         },
         EventKind::Woken { task, by } => {
-            format!("{} woken by {}: into the ready queue", name(*task), by.describe())
+            format!(
+                "{} woken by {}: into the ready queue",
+                name(*task),
+                by.describe()
+            )
         }
         EventKind::TimersFired { count } => format!("{count} timer(s) fired"),
         EventKind::MicrotasksRan { count } => format!("{count} microtask(s) ran"),

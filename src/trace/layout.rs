@@ -107,7 +107,12 @@ impl Layout {
             }
             // What happened in this step overrides the state.
             let mut poll: Option<(usize, usize)> = None;
-            for (i, event) in events.iter().enumerate().take(column.last + 1).skip(column.first) {
+            for (i, event) in events
+                .iter()
+                .enumerate()
+                .take(column.last + 1)
+                .skip(column.first)
+            {
                 let Some(lane) = event.kind.task().and_then(lane_of) else {
                     continue;
                 };
@@ -118,7 +123,9 @@ impl Layout {
                         Mark::Running
                     }
                     EventKind::Spawned { .. } => Mark::Spawned,
-                    EventKind::Woken { by: Wake::Itself, .. } => Mark::Yielded,
+                    EventKind::Woken {
+                        by: Wake::Itself, ..
+                    } => Mark::Yielded,
                     EventKind::Woken { by, .. } => Mark::Woken(*by),
                     EventKind::Finished {
                         ending: Ending::Panicked(_),

@@ -52,8 +52,8 @@ impl Recording {
     /// ```
     /// let ex = async_primer::executor::Executor::builder().record().build();
     /// ex.block_on(async {});
-    /// // main was spawned, polled once, and finished.
-    /// assert_eq!(ex.recording().events().len(), 4);
+    /// // block_on's future was spawned, polled once, and returned Ready.
+    /// assert_eq!(ex.recording().events().len(), 3);
     /// ```
     pub fn events(&self) -> &[Event] {
         &self.events
@@ -78,10 +78,14 @@ impl Recording {
     ///
     /// ```
     /// let ex = async_primer::executor::Executor::builder().virtual_time().record().build();
-    /// ex.block_on(async { async_primer::yield_now().await });
+    /// ex.block_on(async {
+    ///     let task = async_primer::spawn(async { async_primer::yield_now().await });
+    ///     task.await.unwrap();
+    /// });
     /// let text = ex.recording().timeline();
     /// assert!(text.lines().all(|line| line.chars().count() <= 80));
-    /// assert!(text.contains("main   Y#")); // yielded, then ran again
+    /// let lane = text.lines().find(|l| l.starts_with("1 task 1")).unwrap();
+    /// assert!(lane.contains("Y#")); // ran and woke itself, then ran again
     /// ```
     pub fn timeline(&self) -> String {
         timeline::render(&self.events, &replay(&self.events), self.virtual_time)

@@ -178,7 +178,7 @@ fn mark(s: &mut String, letter: char, x: usize, mid: usize, evs: &str) {
 }
 
 fn legend(s: &mut String, y: usize) {
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<rect class=\"run\" x=\"4\" y=\"{y}\" width=\"12\" height=\"12\"/>\
          <text x=\"20\" y=\"{t}\">running</text>\
@@ -188,7 +188,7 @@ fn legend(s: &mut String, y: usize) {
          <text x=\"176\" y=\"{t}\">waiting</text>\
          <circle class=\"spawn\" cx=\"252\" cy=\"{m}\" r=\"4\"/>\
          <text x=\"260\" y=\"{t}\">spawned</text>\
-         <text x=\"336\" y=\"{t}\">woken by: Y itself  W task  T timer  M microtask  X thread</text>\n",
+         <text x=\"336\" y=\"{t}\">woken by: Y itself  W task  T timer  M microtask  X thread</text>",
         t = y + 10,
         m = y + 6
     );

@@ -38,7 +38,11 @@ pub(crate) fn render(events: &[Event], snapshots: &[Snapshot], virtual_time: boo
         layout.lanes.len(),
         polls,
         format_duration(end),
-        if virtual_time { "virtual time" } else { "real time" },
+        if virtual_time {
+            "virtual time"
+        } else {
+            "real time"
+        },
     );
     let labels: Vec<String> = layout
         .lanes
