@@ -51,6 +51,8 @@ use async_primer::promise::Promise;
 mod ladder;
 #[path = "peers/locks.rs"]
 mod locks;
+#[path = "peers/trace.rs"]
+mod trace;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
@@ -1302,7 +1304,7 @@ fn main() {
     };
 
     type Workload = fn(&mut Bench);
-    let workloads: [(&str, Workload); 12] = [
+    let workloads: [(&str, Workload); 13] = [
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("ping_pong", ping_pong),
@@ -1315,6 +1317,7 @@ fn main() {
         ("emit", emit),
         ("memory", memory),
         ("locks", locks::locks),
+        ("trace", trace::trace),
     ];
     for (name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {

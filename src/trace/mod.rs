@@ -24,13 +24,14 @@
 //! ```
 //!
 //! The timeline of that program (`cargo run --example timeline` prints a
-//! bigger one):
+//! bigger one). The clock labels the step where it jumped, when the label
+//! fits (here 2s did not: it jumped again two steps after 1s):
 //!
 //! ```text
-//! clock   0s   1s 2s
-//! main    #........
-//! 1 slow  +-#......
-//! 2 fast  +--#..T#
+//! clock  0s 1s
+//! main   #......#
+//! 1 slow +-#..T#
+//! 2 fast +#.T#
 //! ```
 //!
 //! It records, through the executor's observer seam: each spawn (with its

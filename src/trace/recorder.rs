@@ -138,7 +138,8 @@ impl Observer for Recorder {
     }
 
     fn woken(&self, task: u32, by: WakeSource) {
-        if self.inner.unpolled.borrow().contains(&task) {
+        let unpolled = self.inner.unpolled.borrow();
+        if !unpolled.is_empty() && unpolled.contains(&task) {
             return; // its spawn, not a wake
         }
         let by = match by {
