@@ -55,6 +55,8 @@ mod locks;
 mod micro;
 #[path = "peers/streams.rs"]
 mod streams;
+#[path = "peers/trace.rs"]
+mod trace;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, switched on only around the `memory` workload.
@@ -1321,6 +1323,7 @@ fn main() {
         ("memory", memory),
         ("locks", locks::locks),
         ("stream", streams::streams),
+        ("trace", trace::trace),
     ];
     for &(name, workload) in workloads {
         if picked.is_empty() || picked.iter().any(|p| name.contains(p.as_str())) {

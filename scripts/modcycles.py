@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Fails on an import cycle among the files of one module folder.
+"""Fails on an import cycle among the files of one module folder, or among
+the crate's top-level modules.
 
-    python3 scripts/modcycles.py [src/executor src/promise ...]   (default: every folder under src/)
+    python3 scripts/modcycles.py [src/executor src/promise ...]
+    (default: every folder under src/, then the top-level modules)
 
 A file depends on a sibling when it names it: `super::NAME`, `crate::<module>::NAME`
 (and the same inside `use super::{a, b::C}` groups), where NAME is the sibling's
@@ -69,6 +71,27 @@ def cycles(g):
             visit(v)
     return out
 
+def top_level():
+    """Top-level module -> the top-level modules its code names (`crate::x`).
+    lib.rs, the prelude and the guide re-export or include the rest, so
+    they are the top of the graph, not nodes in it."""
+    mods = {}
+    for entry in os.listdir('src'):
+        path = os.path.join('src', entry)
+        if os.path.isdir(path):
+            mods[entry] = [os.path.join(path, f) for f in os.listdir(path) if f.endswith('.rs')]
+        elif entry.endswith('.rs') and entry[:-3] not in ('lib', 'prelude', 'guide'):
+            mods[entry[:-3]] = [path]
+    g = {}
+    for name, files in mods.items():
+        deps = set()
+        for path in files:
+            code = re.sub(r'//[^\n]*', '', open(path).read())
+            deps |= set(re.findall(r'\bcrate::(\w+)', code))
+        g[name] = sorted(d for d in deps if d in mods and d != name)
+    return g
+
+whole = not sys.argv[1:]
 folders = sys.argv[1:] or sorted(
     os.path.join('src', d) for d in os.listdir('src') if os.path.isdir(os.path.join('src', d)))
 bad = False
@@ -79,4 +102,11 @@ for folder in folders:
         print(f"{folder}: import cycle: " + "; ".join(" <-> ".join(c) for c in found))
     else:
         print(f"{folder}: no import cycle")
+if whole:
+    found = cycles(top_level())
+    if found:
+        bad = True
+        print("top-level modules: import cycle: " + "; ".join(" <-> ".join(c) for c in found))
+    else:
+        print("top-level modules: no import cycle")
 sys.exit(1 if bad else 0)

@@ -14,6 +14,7 @@
 //! | cancellation, `JoinSet`, scopes (structured concurrency) | [`cancel`] | [`guide::ch09_cancellation`] |
 //! | streams: many values over time, with back-pressure | [`stream`] | [`guide::ch10_streams`] |
 //! | the coursework kit: test your own futures, grade programs by output | [`testing`] | [`guide::ch07_testing`] |
+//! | see it run: a timeline, a Perfetto trace, a step-through page | [`trace`] | [`guide::ch04_executor`] |
 //! | async locks and signals: `Mutex`, `Semaphore`, `Notify`, `Barrier` | [`locks`] | [`guide::ch11_locks`] |
 //!
 //! Start with [`guide::ch00_asynchronous`], or run the tour:
@@ -60,9 +61,10 @@ pub mod promise;
 pub mod stream;
 pub mod testing;
 pub mod time;
+pub mod trace;
 
 // The free functions a one-line program reaches for, at the crate root.
-pub use executor::{block_on, queue_microtask, spawn, spawn_blocking, yield_now};
+pub use executor::{block_on, queue_microtask, set_timeout, spawn, spawn_blocking, yield_now};
 
 // The code blocks in README.md run as doc tests too, so the "taste" there
 // cannot drift from the real API.

@@ -15,7 +15,8 @@ use std::time::Duration;
 use async_primer::executor::Executor;
 use async_primer::promise::{Promise, PromiseError};
 use async_primer::queue_microtask;
-use async_primer::time::{set_timeout, sleep};
+use async_primer::set_timeout;
+use async_primer::time::sleep;
 
 type P<T> = Promise<T, PromiseError>;
 

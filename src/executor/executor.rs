@@ -21,8 +21,10 @@ use super::diagnostic::Diagnostic;
 use super::diagnostics::{Diagnostics, Hook, default_watchdog};
 use super::join_handle::JoinHandle;
 use super::observer::{Fanout, Observer};
+use super::recorder::Recorder;
 use super::run_loop::RunLoop;
 use super::watchdog::BlockedPollHook;
+use crate::trace::Recording;
 use std::fmt;
 use std::future::IntoFuture;
 use std::panic::Location;
@@ -51,6 +53,8 @@ pub struct Executor {
     // Boxed so the run loop has a stable address: the thread-local
     // "current executor" points at it while it runs.
     run_loop: Box<RunLoop>,
+    /// Set by `Builder::record`: the trace observer's shared list.
+    recorder: Option<Recorder>,
 }
 
 impl Executor {
@@ -189,6 +193,26 @@ impl Executor {
         self.run_loop.live_tasks()
     }
 
+    /// What this executor has done so far, for a timeline, a Perfetto
+    /// trace or a step-through page (see [`crate::trace`]). Panics (at your
+    /// line) unless the executor was built with [`Builder::record`].
+    ///
+    /// ```
+    /// let ex = async_primer::executor::Executor::builder().virtual_time().record().build();
+    /// ex.block_on(async { async_primer::yield_now().await });
+    /// println!("{}", ex.recording().timeline());
+    /// ```
+    #[track_caller]
+    pub fn recording(&self) -> Recording {
+        match &self.recorder {
+            Some(recorder) => Recording::new(recorder.events(), recorder.is_virtual()),
+            None => panic!(
+                "recording() called on an executor that does not record: build it with \
+                 Executor::builder().record().build()"
+            ),
+        }
+    }
+
     pub(crate) fn run_loop(&self) -> &RunLoop {
         &self.run_loop
     }
@@ -226,6 +250,7 @@ pub struct Builder {
     no_diagnostics: bool,
     /// Where the watchdog's thread reports a blocked poll.
     blocked: Option<BlockedPollHook>,
+    record: bool,
     /// An extra observer (a trace), after the diagnostics.
     extra: Option<Box<dyn Observer>>,
 }
@@ -367,9 +392,25 @@ impl Builder {
         self
     }
 
+    /// Records everything the executor does (spawns, polls, wakes and who
+    /// made them, timers, microtasks, parking, clock jumps), for
+    /// [`Executor::recording`]: a terminal timeline, a Perfetto trace, a
+    /// step-through web page. Costs one small push per event; without it,
+    /// nothing is recorded and nothing is slower. See [`crate::trace`].
+    ///
+    /// ```
+    /// use async_primer::executor::Executor;
+    /// let ex = Executor::builder().virtual_time().seed(3).record().build();
+    /// ex.block_on(async {});
+    /// assert_eq!(ex.recording().tasks(), 1);
+    /// ```
+    pub fn record(mut self) -> Builder {
+        self.record = true;
+        self
+    }
+
     /// Adds an observer of the run loop (crate-internal: traces use it),
     /// called after the diagnostics.
-    #[allow(dead_code)] // the trace module is its first user
     pub(crate) fn observe(mut self, observer: Box<dyn Observer>) -> Builder {
         self.extra = Some(observer);
         self
@@ -381,7 +422,11 @@ impl Builder {
     /// let ex = async_primer::executor::Executor::builder().build();
     /// assert_eq!(ex.block_on(async { "built" }), "built");
     /// ```
-    pub fn build(self) -> Executor {
+    pub fn build(mut self) -> Executor {
+        let recorder = self.record.then(|| Recorder::new(self.virtual_time));
+        if let Some(recorder) = &recorder {
+            self = self.observe(Box::new(recorder.clone()));
+        }
         let diagnostics: Option<Box<dyn Observer>> = match self.no_diagnostics {
             true => None,
             false => {
@@ -401,6 +446,7 @@ impl Builder {
         };
         Executor {
             run_loop: Box::new(RunLoop::new(self.virtual_time, self.seed, observer)),
+            recorder,
         }
     }
 }
@@ -413,6 +459,7 @@ impl fmt::Debug for Builder {
             .field("watchdog", &self.watchdog)
             .field("custom_hook", &self.hook.is_some())
             .field("no_diagnostics", &self.no_diagnostics)
+            .field("record", &self.record)
             .finish()
     }
 }

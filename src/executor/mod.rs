@@ -70,7 +70,9 @@ mod join_error;
 mod join_handle;
 mod observer;
 mod queues;
+mod recorder;
 mod run_loop;
+mod set_timeout;
 mod task;
 mod task_info;
 mod waker;
@@ -81,6 +83,7 @@ pub use diagnostic::Diagnostic;
 pub use executor::{Builder, Executor};
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
+pub use set_timeout::set_timeout;
 pub use task_info::TaskInfo;
 pub use yield_now::{YieldNow, yield_now};
 

@@ -1,4 +1,4 @@
-//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], [`set_timeout`], [`now`] and
+//! Time: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], [`now`] and
 //! [`elapsed`],
 //! measured on the clock of the executor running on this thread.
 //!
@@ -36,13 +36,11 @@
 
 mod driver;
 mod interval;
-mod set_timeout;
 mod sleep;
 mod timeout;
 
 pub(crate) use driver::{Driver, EnterGuard, enter};
 pub use interval::{Interval, interval};
-pub use set_timeout::set_timeout;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout};
 

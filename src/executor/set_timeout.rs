@@ -10,7 +10,7 @@
 //! let ex = Executor::builder().virtual_time().build();
 //! ex.block_on(async {
 //!     let l = log.clone();
-//!     let timer = async_primer::time::set_timeout(Duration::ZERO, move || l.borrow_mut().push("timeout"));
+//!     let timer = async_primer::set_timeout(Duration::ZERO, move || l.borrow_mut().push("timeout"));
 //!     let l = log.clone();
 //!     async_primer::queue_microtask(move || l.borrow_mut().push("microtask"));
 //!     log.borrow_mut().push("script");
@@ -31,11 +31,11 @@
 // Rejected alternative: returning nothing, as JavaScript does; then a test
 // could not wait for its timers. Left out: the 1 ms minimum Node applies to
 // `setTimeout(f, 0)` (here zero means "next turn"), and `setInterval` (see
-// [`interval`](super::interval)).
+// [`interval`](crate::time::interval)).
 
 use std::time::Duration;
 
-use crate::executor::JoinHandle;
+use super::join_handle::JoinHandle;
 
 /// Runs `f` once, `delay` from now, as its own task: after the current
 /// poll and its microtasks, like JavaScript's `setTimeout(f, delay)`.
@@ -43,7 +43,7 @@ use crate::executor::JoinHandle;
 /// cancel). Panics (at your line) if no executor is running on this thread.
 ///
 /// ```
-/// use async_primer::time::set_timeout;
+/// use async_primer::set_timeout;
 /// use std::time::Duration;
 ///
 /// let fired = async_primer::block_on(async {
@@ -53,8 +53,8 @@ use crate::executor::JoinHandle;
 /// ```
 #[track_caller]
 pub fn set_timeout<R: 'static>(delay: Duration, f: impl FnOnce() -> R + 'static) -> JoinHandle<R> {
-    crate::executor::spawn_named("set_timeout", async move {
-        super::sleep(delay).await;
+    super::spawn_named("set_timeout", async move {
+        crate::time::sleep(delay).await;
         f()
     })
 }
