@@ -95,6 +95,9 @@ pub(crate) struct RunLoop {
     /// The observer wants every event, not only the notable ones (a lost
     /// waker, a panic, parking): see `Observer::wants_every_event`.
     every_event: bool,
+    /// Tasks spawned during the current poll (only for an observer of
+    /// every event, which must not mistake them for wakes).
+    spawned_now: RefCell<Vec<TaskRef>>,
     /// The observer wants to know what each task waits on.
     explain: bool,
     /// What each task waits on, by task-list slot (only with `explain`).
@@ -131,6 +134,7 @@ impl RunLoop {
             every_event: observer.as_ref().is_some_and(|o| o.wants_every_event()),
             explain: observer.as_ref().is_some_and(|o| o.wants_waits()),
             waits: RefCell::new(Vec::new()),
+            spawned_now: RefCell::new(Vec::new()),
             block_on_wait: Cell::new(None),
             observer,
             block_on_at: Cell::new(Location::caller()),
@@ -163,6 +167,7 @@ impl RunLoop {
         task.header().index.set(index as u32);
         if let Some(observer) = self.chatty() {
             self.with_info(task, |info| observer.spawned(info));
+            self.spawned_now.borrow_mut().push(task);
         }
         self.ready.borrow_mut().push(task);
         task
@@ -220,7 +225,7 @@ impl RunLoop {
             observer.spawned(&me);
         }
         loop {
-            let before = self.ready.borrow().len();
+            let before = self.wakes_before();
             if let Some(observer) = self.chatty() {
                 observer.poll_started(&me);
             }
@@ -236,8 +241,8 @@ impl RunLoop {
                     Poll::Pending => pending_end(header),
                 };
                 observer.poll_ended(&me, end);
-                self.report_wakes_by(before, header);
             }
+            self.report_wakes_by(before, 0);
             self.run_microtasks();
             if let Poll::Ready(output) = polled {
                 return output;
@@ -324,6 +329,7 @@ impl RunLoop {
     /// Runs one task popped from the ready queue; false if it had already
     /// finished (nothing was polled).
     fn run_task(&self, task: TaskRef) -> bool {
+        let before = self.wakes_before();
         // AcqRel: clearing SCHEDULED *before* polling means a wake that
         // arrives during the poll queues the task again (no lost wake-up).
         let prev = task.header().state.fetch_and(!SCHEDULED, Ordering::AcqRel);
@@ -338,9 +344,7 @@ impl RunLoop {
         } else {
             let waker = waker::borrowed(task);
             let mut cx = Context::from_waker(&waker);
-            let mut before = 0;
             if let Some(observer) = self.chatty() {
-                before = self.ready.borrow().len();
                 self.with_info(task, |info| observer.poll_started(info));
             }
             self.current.set(Some(task));
@@ -360,15 +364,16 @@ impl RunLoop {
                 if self.every_event || end == lost() {
                     self.with_info(task, |info| observer.poll_ended(info, end));
                 }
-                if self.every_event {
-                    self.report_wakes_by(before, task);
-                }
             }
             ran
         };
+        // Read before `complete`, which may free the task.
+        let id = task.header().id;
         if let Ran::Finished(ending) = ran {
             self.complete(task, ending);
         }
+        // Everything this task woke, including whoever awaited its end.
+        self.report_wakes_by(before, id);
         self.run_microtasks();
         true
     }
@@ -583,22 +588,44 @@ impl RunLoop {
     /// was `before` long, and by whom.
     fn report_wakes(&self, before: usize, by: WakeSource) {
         if let Some(observer) = self.chatty() {
+            let spawned = std::mem::take(&mut *self.spawned_now.borrow_mut());
             for task in self.ready.borrow().pushed_since(before) {
-                observer.woken(task.header().id, by);
+                if !spawned.contains(&task) {
+                    observer.woken(task.header().id, by);
+                }
             }
         }
     }
 
     /// The same after `poller`'s poll: it woke itself or another task.
-    fn report_wakes_by(&self, before: usize, poller: TaskRef) {
-        if let Some(observer) = self.chatty() {
-            for task in self.ready.borrow().pushed_since(before) {
-                let by = match task == poller {
-                    true => WakeSource::Itself,
-                    false => WakeSource::Task(poller.header().id),
-                };
-                observer.woken(task.header().id, by);
+    fn report_wakes_by(&self, before: (usize, bool), poller: u32) {
+        let Some(observer) = self.chatty() else {
+            return;
+        };
+        let by = |id| match id == poller {
+            true => WakeSource::Itself,
+            false => WakeSource::Task(poller),
+        };
+        let spawned = std::mem::take(&mut *self.spawned_now.borrow_mut());
+        for task in self.ready.borrow().pushed_since(before.0) {
+            // A task spawned during this poll was not woken: it is new.
+            if !spawned.contains(&task) {
+                observer.woken(task.header().id, by(task.header().id));
             }
+        }
+        // block_on's future is woken by a flag, not a push.
+        if !before.1 && woken(self.block_on.get()) {
+            observer.woken(0, by(0));
+        }
+    }
+
+    /// What `report_wakes_by` compares with: the ready queue's length and
+    /// block_on's flag before a poll (only for an observer of every event).
+    #[inline]
+    fn wakes_before(&self) -> (usize, bool) {
+        match self.every_event {
+            true => (self.ready.borrow().len(), woken(self.block_on.get())),
+            false => (0, false),
         }
     }
 
