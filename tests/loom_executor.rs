@@ -31,8 +31,8 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use std::cell::{Cell, RefCell};
 use std::future::{Future, poll_fn};
-use std::rc::Rc;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// A task body: Pending on its first poll (storing a waker in `slot`),
