@@ -259,12 +259,12 @@ impl Alarm {
             let (state, bell) = &*theirs;
             let mut s = state.lock();
             while !s.closed {
-                let due = match &s.at {
-                    // Nothing to wait for: sleep until the next `set`.
-                    None => None,
-                    Some((at, _)) => Some(at.saturating_duration_since(Instant::now())),
-                };
+                // How long until the deadline, if one is set.
+                let due =
+                    s.at.as_ref()
+                        .map(|(at, _)| at.saturating_duration_since(Instant::now()));
                 s = match due {
+                    // Nothing to wait for: sleep until the next `set`.
                     None => bell.wait(s),
                     // Due: wake outside the lock (the waker is user code).
                     Some(d) if d.is_zero() => {
