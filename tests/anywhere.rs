@@ -198,13 +198,17 @@ fn busy_tasks_yield_to_the_outer_runtime() {
                 }
             });
             h.await.unwrap();
+            // The run's own future busy too: it yields 2 000 times.
+            for _ in 0..2_000 {
+                async_primer::yield_now().await;
+            }
             true
         })
         .await
     });
     assert!(inner_done);
-    // 2 000 polls at 128 per outer poll: the outer task ran many times.
-    assert!(outer_polls.get() >= 10, "outer ran {}", outer_polls.get());
+    // 4 000 polls at 128 per outer poll: the outer task ran many times.
+    assert!(outer_polls.get() >= 20, "outer ran {}", outer_polls.get());
 }
 
 /// Wakes from another thread (a task's, and the run future's own) wake
@@ -400,4 +404,29 @@ fn promises_go_straight_into_combinators() {
         )),
         (Ok(3), 4)
     );
+}
+
+/// The watchdog works inside `run` too: the alarm thread ends each nap
+/// it allows, and a nap with nothing arriving is reported as a stall.
+#[test]
+fn the_watchdog_reports_a_stall_inside_run() {
+    let stalls = Rc::new(Cell::new(0));
+    let s = stalls.clone();
+    let ex = Executor::builder()
+        .watchdog(Duration::from_millis(20))
+        .on_diagnostic(move |d| {
+            if matches!(d, async_primer::executor::Diagnostic::Stalled { .. }) {
+                s.set(s.get() + 1);
+            }
+        })
+        .build();
+    let (tx, rx) = async_primer::channel::oneshot::<u8>();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        tx.send(1).unwrap();
+    });
+    let out = futures::executor::block_on(ex.run(async move { rx.await.unwrap() }));
+    t.join().unwrap();
+    assert_eq!(out, 1);
+    assert!(stalls.get() >= 1, "no stall reported");
 }

@@ -134,6 +134,8 @@ pub(crate) struct RunLoop {
     next_id: Cell<u32>,
     /// An `Executor::run` future is in progress (at most one at a time).
     run_active: Cell<bool>,
+    /// When the nap that the observer allowed an idle `Run` ends.
+    nap_until: Cell<Option<Instant>>,
 }
 
 impl RunLoop {
@@ -160,6 +162,7 @@ impl RunLoop {
             current: Cell::new(None),
             next_id: Cell::new(1),
             run_active: Cell::new(false),
+            nap_until: Cell::new(None),
         }
     }
 
@@ -317,8 +320,12 @@ impl RunLoop {
         let mut poll_now = match resumed {
             Resumed::First => true,
             Resumed::FromIdle => {
+                // Like waking from `park`: "nothing came" only once the
+                // nap the observer allowed is over (the outer runtime may
+                // poll us early, for reasons of its own).
+                let nap_over = self.nap_until.take().is_none_or(|t| Instant::now() >= t);
                 if let Some(observer) = &self.observer {
-                    observer.unparked(!self.inbox.has_mail() && !woken(header));
+                    observer.unparked(nap_over && !self.inbox.has_mail() && !woken(header));
                 }
                 false
             }
@@ -336,12 +343,13 @@ impl RunLoop {
             }
             poll_now = false;
             polled += self.turn(Some(header));
+            if polled >= BUDGET {
+                // Let the outer runtime breathe; it polls us again soon
+                // (a wake of our future stays set for that poll).
+                return Drive::Yield;
+            }
             if woken(header) {
                 continue;
-            }
-            if polled >= BUDGET {
-                // Let the outer runtime breathe; it polls us again soon.
-                return Drive::Yield;
             }
             if self.ready.borrow().len() > 0 || self.move_time() {
                 continue;
@@ -357,6 +365,7 @@ impl RunLoop {
                 Ok(None) => {}
                 Ok(Some(limit)) => {
                     let limit = Instant::now() + limit;
+                    self.nap_until.set(Some(limit));
                     wake_at = Some(wake_at.map_or(limit, |t| t.min(limit)));
                 }
                 Err(why) => panic!("{why} (the future of Executor::run at {at})"),
