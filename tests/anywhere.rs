@@ -209,7 +209,11 @@ fn busy_tasks_yield_to_the_outer_runtime() {
     // 2 * yields polls at most 128 per outer poll: the outer task ran
     // between them (at least half as often as the budget allows).
     let expected = 2 * yields / 128 / 2;
-    assert!(outer_polls.get() >= expected, "outer ran {}", outer_polls.get());
+    assert!(
+        outer_polls.get() >= expected,
+        "outer ran {}",
+        outer_polls.get()
+    );
 }
 
 /// Wakes from another thread (a task's, and the run future's own) wake
