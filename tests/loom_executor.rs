@@ -16,6 +16,8 @@
 //! | `executor_dropped_while_waking` | a remote wake after shutdown touching freed memory, leaking the task, or re-queueing it into a dead executor |
 //! | `last_waker_dropped_remotely` | a parked executor that never learns that the last waker of a waiting task was dropped on another thread (no nudge): it sleeps forever instead of reporting `deadlock:` (loom reports every thread blocked); also a waker count that lets the task be freed while the dropping thread still reads it |
 //! | `free_block_on_spare_executor_is_freed` | the executor kept by the free `block_on` leaking at thread exit; it also caught a false `deadlock:` (a remote wake racing the waker count, fixed in diagnostics.rs) |
+//! | `remote_wake_while_run_registers` | `Executor::run` going idle (leaving the outer runtime's waker in the inbox) while another thread wakes one of its tasks: a wake that lands between "inbox empty" and "waker registered" is lost, and the outer task is never woken (the model then sees a Pending poll with no outer wake); or the outer task woken twice |
+//! | `run_future_woken_remotely` | the same for the `Run`'s own future, whose waker only nudges the inbox: the nudge must wake the outer task exactly once |
 //!
 //! Loom runs every model thread on one OS thread, so the executor's
 //! thread-local "current executor" and all its locks come from
@@ -29,8 +31,9 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use std::cell::{Cell, RefCell};
 use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 /// A task body: Pending on its first poll (storing a waker in `slot`),
 /// Ready after. Counts polls and drops.
@@ -297,4 +300,97 @@ fn quiet_deadlock_panics() {
             previous(info);
         }
     }));
+}
+
+/// An outer runtime's waker that only counts its wakes.
+struct OuterWaker(AtomicUsize);
+
+impl std::task::Wake for OuterWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `run` once, joins `t` (the remote wake is then done), and checks
+/// that a Pending poll left a waker that the wake called exactly once;
+/// then polls again. Returns the output.
+fn poll_around_remote_wake<F: Future>(run: F, t: thread::JoinHandle<()>) -> F::Output {
+    let outer = std::sync::Arc::new(OuterWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(outer.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut run = pin!(run);
+    let first = run.as_mut().poll(&mut cx);
+    t.join().unwrap();
+    match first {
+        // The wake came before the executor went idle: it saw it.
+        Poll::Ready(out) => {
+            assert_eq!(outer.0.load(Ordering::SeqCst), 0, "no outer wake needed");
+            out
+        }
+        // Idle: the outer waker was registered, and the wake called it.
+        Poll::Pending => {
+            assert_eq!(
+                outer.0.load(Ordering::SeqCst),
+                1,
+                "the remote wake must wake the outer task once"
+            );
+            match run.as_mut().poll(&mut cx) {
+                Poll::Ready(out) => out,
+                Poll::Pending => panic!("woken, yet the task did not finish"),
+            }
+        }
+    }
+}
+
+#[test]
+fn remote_wake_while_run_registers() {
+    loom::model(|| {
+        let ex = Executor::new();
+        let c = counts();
+        let handle = ex.spawn(c.future());
+        assert_eq!(ex.run_until_stalled(), 1);
+        let waker = c.waker();
+        let t = thread::spawn(move || waker.wake());
+        let out = poll_around_remote_wake(ex.run(handle), t);
+        assert_eq!(out.unwrap(), 2);
+        assert_eq!(c.polls.get(), 2, "exactly one more poll");
+        assert_eq!(c.drops.get(), 1);
+        assert_eq!(ex.tasks(), 0);
+    });
+}
+
+#[test]
+fn run_future_woken_remotely() {
+    loom::model(|| {
+        let ex = Executor::new();
+        let c = counts();
+        // The Run's own future: Pending once, handing its waker (the
+        // header's, whose wake only nudges the inbox) to the thread while
+        // the Run is still on its way to idle.
+        let handoff: Arc<loom::sync::Mutex<Option<Waker>>> = Arc::default();
+        let theirs = handoff.clone();
+        let mut fut = Box::pin(c.future());
+        let slot = c.slot.clone();
+        let run_future = poll_fn(move |cx| {
+            let out = fut.as_mut().poll(cx);
+            if let Some(waker) = slot.borrow_mut().take() {
+                *handoff.lock().unwrap() = Some(waker);
+            }
+            out
+        });
+        let t = thread::spawn(move || {
+            loop {
+                if let Some(waker) = theirs.lock().unwrap().take() {
+                    return waker.wake();
+                }
+                thread::yield_now();
+            }
+        });
+        assert_eq!(poll_around_remote_wake(ex.run(run_future), t), 2);
+        assert_eq!(c.polls.get(), 2);
+        assert_eq!(c.drops.get(), 1);
+    });
 }

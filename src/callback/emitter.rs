@@ -1,71 +1,15 @@
 //! `EventEmitter`, event-driven code with Node's rules (user docs on
 //! [`EventEmitter`]).
 
-// How it works
-//
-// The listener list is an immutable, shared snapshot, `Arc<Vec<Arc<Listener>>>`,
-// behind a mutex. `emit` locks only long enough to clone the outer Arc (one
-// reference-count increment), then calls the listeners with no lock held.
-// That one decision gives most of the rules above for free:
-//
-//   * the snapshot is what `emit` iterates, so later additions and
-//     removals (which build a *new* Vec: copy-on-write) cannot affect it;
-//   * no lock is held while user code runs, so a listener can call back
-//     into the emitter without deadlock, and a panic cannot poison it.
-//
-// A `once` listener carries a `fired` flag. The emit that swaps it from
-// false to true owns the call: it removes the listener from the live list
-// and runs it. Any other emit (nested or on another thread) whose snapshot
-// still holds it sees `true` and skips it.
-//
-// User code never runs under the lock, not even `Drop`: a replaced
-// snapshot, which may hold the last reference to a removed listener, is
-// dropped only after the lock is released.
-//
-// Rejected alternative: a `Mutex<Vec<Box<dyn Fn>>>` held during emit: it
-// deadlocks the first time a listener subscribes another listener.
+// How it works: the listener list and the emit algorithm live in
+// listeners.rs (shared with LocalEventEmitter); this file is the
+// thread-safe face: listeners must be `Send + Sync`, so the emitter is too.
 
-use crate::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::{Arc, Mutex};
+use super::listeners::{ListenerId, Listeners};
 use std::fmt;
 
-/// Identifies one registration; pass it to [`EventEmitter::off`].
-///
-/// ```
-/// use async_primer::callback::EventEmitter;
-///
-/// let e = EventEmitter::<()>::new();
-/// let a = e.on(|_| {});
-/// let b = e.on(|_| {});
-/// assert_ne!(a, b); // every registration gets its own id
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ListenerId(u64);
-
-/// The default soft limit on listeners, as in Node.
-const DEFAULT_MAX_LISTENERS: usize = 10;
-
-pub(crate) type ListenerFn<E> = Box<dyn Fn(&E) + Send + Sync + 'static>;
-type WarningHook = Arc<Box<dyn Fn(&str) + Send + Sync + 'static>>;
-
-struct Listener<E> {
-    id: ListenerId,
-    once: bool,
-    /// Only for `once` listeners: set by the emit that runs it.
-    fired: AtomicBool,
-    call: ListenerFn<E>,
-}
-
-type Snapshot<E> = Arc<Vec<Arc<Listener<E>>>>;
-
-struct Registry<E> {
-    listeners: Snapshot<E>,
-    next_id: u64,
-    /// 0 means "no limit".
-    max_listeners: usize,
-    warned: bool,
-    warning_hook: Option<WarningHook>,
-}
+type SyncListener<E> = dyn Fn(&E) + Send + Sync + 'static;
+type SyncHook = dyn Fn(&str) + Send + Sync + 'static;
 
 /// An event emitter: event-driven code with Node's rules.
 ///
@@ -121,9 +65,12 @@ struct Registry<E> {
 ///
 /// `EventEmitter<E>` is `Send + Sync` whatever `E` is: put it in an
 /// [`Arc`](std::sync::Arc) and emit from any thread. Listeners then run on
-/// the emitting thread.
+/// the emitting thread. That is why its listeners must be `Send + Sync`;
+/// for single-threaded programs whose listeners share `Rc<RefCell<..>>`
+/// state, use [`LocalEventEmitter`](super::LocalEventEmitter), which has
+/// the same rules.
 pub struct EventEmitter<E> {
-    registry: Mutex<Registry<E>>,
+    listeners: Listeners<E, SyncListener<E>, SyncHook>,
 }
 
 impl<E> EventEmitter<E> {
@@ -135,13 +82,7 @@ impl<E> EventEmitter<E> {
     /// ```
     pub fn new() -> Self {
         EventEmitter {
-            registry: Mutex::new(Registry {
-                listeners: Arc::new(Vec::new()),
-                next_id: 0,
-                max_listeners: DEFAULT_MAX_LISTENERS,
-                warned: false,
-                warning_hook: None,
-            }),
+            listeners: Listeners::new(),
         }
     }
 
@@ -212,47 +153,8 @@ impl<E> EventEmitter<E> {
         self.add(Box::new(listener), true, true)
     }
 
-    pub(crate) fn add(&self, call: ListenerFn<E>, once: bool, prepend: bool) -> ListenerId {
-        let mut registry = self.registry.lock();
-        let id = ListenerId(registry.next_id);
-        registry.next_id += 1;
-        let listener = Arc::new(Listener {
-            id,
-            once,
-            fired: AtomicBool::new(false),
-            call,
-        });
-        // Copy-on-write: emits already running keep their old snapshot.
-        let mut list = Vec::with_capacity(registry.listeners.len() + 1);
-        if prepend {
-            list.push(listener);
-            list.extend(registry.listeners.iter().cloned());
-        } else {
-            list.extend(registry.listeners.iter().cloned());
-            list.push(listener);
-        }
-        let count = list.len();
-        let old = std::mem::replace(&mut registry.listeners, Arc::new(list));
-        let over_limit = registry.max_listeners != 0 && count > registry.max_listeners;
-        let warning = if over_limit && !registry.warned {
-            registry.warned = true;
-            Some((registry.max_listeners, registry.warning_hook.clone()))
-        } else {
-            None
-        };
-        drop(registry);
-        drop(old);
-        if let Some((max, hook)) = warning {
-            let message = format!(
-                "warning: possible EventEmitter memory leak detected: {count} listeners \
-                 added, the limit is {max}. Use set_max_listeners() to raise it (0 = no limit)."
-            );
-            match hook {
-                Some(hook) => hook(&message),
-                None => eprintln!("{message}"),
-            }
-        }
-        id
+    pub(crate) fn add(&self, call: Box<SyncListener<E>>, once: bool, prepend: bool) -> ListenerId {
+        self.listeners.add(call, once, prepend)
     }
 
     /// Removes the listener registered as `id`. Returns whether it was
@@ -267,17 +169,7 @@ impl<E> EventEmitter<E> {
     /// assert!(!e.off(id)); // already gone
     /// ```
     pub fn off(&self, id: ListenerId) -> bool {
-        let mut registry = self.registry.lock();
-        let Some(position) = registry.listeners.iter().position(|l| l.id == id) else {
-            return false;
-        };
-        let mut list: Vec<_> = registry.listeners.iter().cloned().collect();
-        list.remove(position);
-        let old = std::mem::replace(&mut registry.listeners, Arc::new(list));
-        drop(registry);
-        // The removed listener may be dropped here: outside the lock.
-        drop(old);
-        true
+        self.listeners.off(id)
     }
 
     /// Calls every listener registered when the emit starts, in order, with
@@ -298,24 +190,7 @@ impl<E> EventEmitter<E> {
     /// assert_eq!(e.listener_count(), 1); // nothing lost, nothing poisoned
     /// ```
     pub fn emit(&self, event: E) -> usize {
-        // One lock, one reference-count increment; the guard is a temporary
-        // and is released at the end of this statement.
-        let snapshot = self.registry.lock().listeners.clone();
-        let mut ran = 0;
-        for listener in snapshot.iter() {
-            if listener.once {
-                // Relaxed is enough: the flag guards no other data, and a
-                // read-modify-write always sees the latest value, so exactly
-                // one emit gets `false` back.
-                if listener.fired.swap(true, Ordering::Relaxed) {
-                    continue;
-                }
-                self.off(listener.id);
-            }
-            ran += 1;
-            (listener.call)(&event);
-        }
-        ran
+        self.listeners.emit(&event)
     }
 
     /// How many listeners are registered now.
@@ -329,7 +204,7 @@ impl<E> EventEmitter<E> {
     /// assert_eq!(e.listener_count(), 2);
     /// ```
     pub fn listener_count(&self) -> usize {
-        self.registry.lock().listeners.len()
+        self.listeners.len()
     }
 
     /// Removes every listener (an emit already running still calls them).
@@ -343,8 +218,7 @@ impl<E> EventEmitter<E> {
     /// assert_eq!(e.emit(()), 0);
     /// ```
     pub fn remove_all(&self) {
-        let old = std::mem::replace(&mut self.registry.lock().listeners, Arc::new(Vec::new()));
-        drop(old);
+        self.listeners.remove_all();
     }
 
     /// Sets the soft limit past which a one-time leak warning is printed;
@@ -358,7 +232,7 @@ impl<E> EventEmitter<E> {
     /// assert_eq!(e.max_listeners(), 100);
     /// ```
     pub fn set_max_listeners(&self, max: usize) {
-        self.registry.lock().max_listeners = max;
+        self.listeners.set_max(max);
     }
 
     /// The current soft limit (`0` = no limit).
@@ -367,7 +241,7 @@ impl<E> EventEmitter<E> {
     /// assert_eq!(async_primer::callback::EventEmitter::<()>::new().max_listeners(), 10);
     /// ```
     pub fn max_listeners(&self) -> usize {
-        self.registry.lock().max_listeners
+        self.listeners.max()
     }
 
     /// Sends the leak warning to `hook` instead of stderr (for tests, or
@@ -390,7 +264,7 @@ impl<E> EventEmitter<E> {
     /// assert!(warnings[0].contains("3 listeners added"));
     /// ```
     pub fn set_leak_warning_hook(&self, hook: impl Fn(&str) + Send + Sync + 'static) {
-        self.registry.lock().warning_hook = Some(Arc::new(Box::new(hook)));
+        self.listeners.set_warning_hook(Box::new(hook));
     }
 }
 
@@ -402,10 +276,9 @@ impl<E> Default for EventEmitter<E> {
 
 impl<E> fmt::Debug for EventEmitter<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let registry = self.registry.lock();
         f.debug_struct("EventEmitter")
-            .field("listeners", &registry.listeners.len())
-            .field("max_listeners", &registry.max_listeners)
+            .field("listeners", &self.listener_count())
+            .field("max_listeners", &self.max_listeners())
             .finish()
     }
 }

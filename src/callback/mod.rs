@@ -8,13 +8,14 @@
 //! code no longer matches the order things happen in, and every step must
 //! handle its own errors (see "callback hell" in the guide).
 //!
-//! This layer has four pieces:
+//! This layer has these pieces:
 //!
 //! | piece | what it is |
 //! |---|---|
 //! | [`completion`] | a one-shot meeting point of a value and a callback: whichever arrives second runs the callback |
 //! | [`Callback`], [`promisify`], [`callbackify`] | error-first callbacks, and bridges to and from futures |
 //! | [`EventEmitter`] | event-driven code with Node's rules: many listeners, many events |
+//! | [`LocalEventEmitter`] | the same rules on one thread: listeners may hold `Rc<RefCell<..>>` state |
 //! | [`EventEmitter::next`] | awaiting the next event: the bridge from events to futures |
 //!
 //! ```
@@ -45,9 +46,13 @@
 mod completion;
 mod emitter;
 mod error_first;
+mod listeners;
+mod local_emitter;
 mod next;
 
 pub use completion::{Completer, Completion, Outcome, completion};
-pub use emitter::{EventEmitter, ListenerId};
+pub use emitter::EventEmitter;
 pub use error_first::{Callback, Promisified, callbackify, promisify};
+pub use listeners::ListenerId;
+pub use local_emitter::{LocalEventEmitter, LocalNext};
 pub use next::Next;

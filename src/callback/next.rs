@@ -28,14 +28,15 @@
 // it owns is dropped, which closes the slot: the future resolves to `None`
 // instead of waiting forever.
 
-use super::emitter::{EventEmitter, ListenerId};
+use super::emitter::EventEmitter;
+use super::listeners::ListenerId;
 use crate::sync::{Arc, Mutex};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-struct Slot<E> {
+pub(super) struct Slot<E> {
     value: Option<E>,
     /// The listener is gone without delivering (removed by `remove_all`).
     closed: bool,
@@ -57,6 +58,63 @@ impl<E> Drop for CloseOnDrop<E> {
             waker.wake();
         }
     }
+}
+
+/// A fresh slot and the `once` listener that fills it (shared with
+/// `LocalEventEmitter::next`). The closure is `Send + Sync` when `E` is.
+pub(super) fn subscribe<E: Clone + 'static>() -> (Arc<Mutex<Slot<E>>>, impl Fn(&E) + 'static) {
+    let slot = Arc::new(Mutex::new(Slot {
+        value: None,
+        closed: false,
+        waker: None,
+    }));
+    let guard = CloseOnDrop(slot.clone());
+    let listener = move |event: &E| {
+        // Clone before locking: `clone` is user code.
+        let value = event.clone();
+        let waker = {
+            let mut slot = guard.0.lock();
+            slot.value = Some(value);
+            slot.waker.take()
+        };
+        // Wake outside the lock: the waker may poll at once.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    };
+    (slot, listener)
+}
+
+/// One poll of a `next()` future: the event, `None` if its listener is
+/// gone, or Pending with the current waker stored.
+pub(super) fn poll_slot<E>(
+    slot: &Mutex<Slot<E>>,
+    done: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<E>> {
+    assert!(
+        !*done,
+        "EventEmitter::next() future polled after it completed"
+    );
+    let mut slot = slot.lock();
+    if let Some(value) = slot.value.take() {
+        // The event arrived (before or since the last poll).
+        drop(slot);
+        *done = true;
+        return Poll::Ready(Some(value));
+    }
+    if slot.closed {
+        // Our listener was removed without an event: none will come.
+        drop(slot);
+        *done = true;
+        return Poll::Ready(None);
+    }
+    // Still waiting: make sure the *current* waker is the one woken.
+    match &slot.waker {
+        Some(old) if old.will_wake(cx.waker()) => {}
+        _ => slot.waker = Some(cx.waker().clone()),
+    }
+    Poll::Pending
 }
 
 /// The future returned by [`EventEmitter::next`]: resolves with a clone of
@@ -113,29 +171,8 @@ impl<E: Clone + Send + 'static> EventEmitter<E> {
     /// assert_eq!(e.listener_count(), 0);
     /// ```
     pub fn next(&self) -> Next<'_, E> {
-        let slot = Arc::new(Mutex::new(Slot {
-            value: None,
-            closed: false,
-            waker: None,
-        }));
-        let guard = CloseOnDrop(slot.clone());
-        let id = self.add(
-            Box::new(move |event: &E| {
-                // Clone before locking: `clone` is user code.
-                let value = event.clone();
-                let waker = {
-                    let mut slot = guard.0.lock();
-                    slot.value = Some(value);
-                    slot.waker.take()
-                };
-                // Wake outside the lock: the waker may poll at once.
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }),
-            true,
-            false,
-        );
+        let (slot, listener) = subscribe();
+        let id = self.add(Box::new(listener), true, false);
         Next {
             emitter: self,
             id,
@@ -148,30 +185,10 @@ impl<E: Clone + Send + 'static> EventEmitter<E> {
 impl<E> Future for Next<'_, E> {
     type Output = Option<E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<E>> {
-        assert!(
-            !self.done,
-            "EventEmitter::next() future polled after it completed"
-        );
-        let mut slot = self.slot.lock();
-        if let Some(value) = slot.value.take() {
-            // The event arrived (before or since the last poll).
-            drop(slot);
-            self.done = true;
-            return Poll::Ready(Some(value));
-        }
-        if slot.closed {
-            // Our listener was removed without an event: none will come.
-            drop(slot);
-            self.done = true;
-            return Poll::Ready(None);
-        }
-        // Still waiting: make sure the *current* waker is the one woken.
-        match &slot.waker {
-            Some(old) if old.will_wake(cx.waker()) => {}
-            _ => slot.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<E>> {
+        // `Next` is `Unpin`: a reference, an id, an Arc and a flag.
+        let this = self.get_mut();
+        poll_slot(&this.slot, &mut this.done, cx)
     }
 }
 

@@ -49,15 +49,18 @@
 //! Around it, read after: `join_handle.rs` and `join_error.rs` (waiting
 //! for a task's result), `observer.rs` (the seam), `diagnostics.rs`
 //! ([`Diagnostic`], an observer), `blocking.rs` ([`spawn_blocking`]),
-//! `executor.rs` ([`Executor`] and [`Builder`]), `yield_now.rs`, and the
-//! free functions below. The [`time`](crate::time) module holds the
+//! `executor.rs` ([`Executor`] and [`Builder`]), `run.rs` ([`Run`]: the
+//! executor driven as a future inside tokio or `futures`), `yield_now.rs`,
+//! and the free functions below. The [`time`](crate::time) module holds the
 //! clock and timers. The guide chapter is [`crate::guide::ch04_executor`];
 //! the loom models of every cross-thread interleaving are in
 //! `tests/loom_executor.rs`.
 //!
 //! Left out compared with tokio: more than one thread, I/O (there is no
 //! reactor: only timers and wakers), cooperative budgeting inside tasks,
-//! `LocalSet`, task-local storage, and a global blocking pool.
+//! task-local storage, and a global blocking pool. The nearest thing to
+//! tokio's `LocalSet` is [`Executor::run`]: this executor as a future that
+//! another runtime polls.
 //!
 //! [`Waker`]: std::task::Waker
 
@@ -71,6 +74,7 @@ mod join_handle;
 mod observer;
 mod queues;
 mod recorder;
+mod run;
 mod run_loop;
 mod set_timeout;
 mod task;
@@ -83,6 +87,7 @@ pub use diagnostic::Diagnostic;
 pub use executor::{Builder, Executor};
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
+pub use run::Run;
 pub use set_timeout::set_timeout;
 pub use task_info::TaskInfo;
 pub use yield_now::{YieldNow, yield_now};
@@ -127,7 +132,8 @@ crate::sync::const_thread_local! {
 /// Spawns `future` onto the executor running on this thread.
 ///
 /// Panics (at your line) if no executor is running here: call it inside
-/// `block_on` or a task, or use [`Executor::spawn`].
+/// `block_on` or a task, or use [`Executor::spawn`]; inside tokio or
+/// `futures`, wrap the code in [`Executor::run`].
 ///
 /// ```
 /// let out = async_primer::block_on(async {
@@ -181,7 +187,9 @@ where
         Some(task) => JoinHandle::new(task),
         None => panic!(
             "{what} called with no executor running on this thread: call it inside \
-             block_on or a task, or use Executor::{what}"
+             block_on or a task, or use Executor::{what}; inside tokio or another runtime, \
+             wrap the calling code in `Executor::new().run(..)` (a future that drives this \
+             crate's executor without blocking)"
         ),
     }
 }
@@ -222,7 +230,8 @@ where
         Some(task) => JoinHandle::new(task),
         None => panic!(
             "spawn_blocking called with no executor running on this thread: call it inside \
-             block_on or a task"
+             block_on or a task; inside tokio or another runtime, wrap the calling code in \
+             `Executor::new().run(..)`, or use that runtime's own spawn_blocking"
         ),
     }
 }
@@ -258,7 +267,8 @@ pub fn queue_microtask(f: impl FnOnce() + 'static) {
     if queued.is_none() {
         panic!(
             "queue_microtask called with no executor running on this thread: call it inside \
-             block_on or a task"
+             block_on or a task; inside tokio or another runtime, wrap the calling code in \
+             `Executor::new().run(..)`"
         );
     }
 }
@@ -311,7 +321,7 @@ pub(crate) fn current_task_id() -> Option<u32> {
 }
 
 /// True while an executor is running on this thread (inside `block_on`,
-/// `run_until_stalled`, or one of its tasks).
+/// `run_until_stalled`, a poll of [`Executor::run`], or one of its tasks).
 ///
 /// ```
 /// assert!(!async_primer::executor::is_running());

@@ -30,10 +30,19 @@
 //     closed? -> refuse (caller undoes)     mail, or notified? -> return
 //     push task, notified = true            parked = true
 //     has_mail = true                       wait on the condvar (unlocks)
-//     parked? -> notify after unlocking     parked = false
+//     take the outer waker                  parked = false
+//     unlock; parked? -> notify_one
+//     outer waker? -> wake it               register_outer(waker)  (Executor::run)
+//                                             lock
+//                                             mail, or notified? -> return false
+//                                             outer = Some(waker), return true
 //
 // Both sides decide under the same mutex, so a wake cannot slip in between
-// "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`).
+// "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`),
+// nor between "looked empty" and "registered the outer runtime's waker"
+// (loom: `remote_wake_while_run_registers`). `Executor::run` does not park:
+// it leaves its outer runtime's waker here, and the first notification after
+// that wakes it (once: the waker is taken).
 // `has_mail` lets the run loop skip the lock when nothing came. (Rejected
 // alternative: `thread::park`/`unpark` with an atomic flag; it works too,
 // but the queue needs a mutex anyway, and one lock is easier to reason
@@ -47,6 +56,7 @@
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Condvar, Mutex};
 use std::collections::VecDeque;
+use std::task::Waker;
 use std::time::Duration;
 
 /// Tasks woken on the executor's thread, waiting for their next poll.
@@ -123,6 +133,8 @@ struct Mail<T> {
     notified: bool,
     parked: bool,
     closed: bool,
+    /// The outer runtime's waker while an `Executor::run` waits for work.
+    outer: Option<Waker>,
 }
 
 impl<T> Inbox<T> {
@@ -133,6 +145,7 @@ impl<T> Inbox<T> {
                 notified: false,
                 parked: false,
                 closed: false,
+                outer: None,
             }),
             wakeup: Condvar::new(),
             has_mail: AtomicBool::new(false),
@@ -167,10 +180,42 @@ impl<T> Inbox<T> {
         // reads under the mutex, which orders this hand-off by itself.
         self.has_mail.store(true, Ordering::Relaxed);
         let parked = mail.parked;
+        let outer = mail.outer.take();
         drop(mail);
         if parked {
             self.wakeup.notify_one();
         }
+        // After unlocking: the outer runtime's wake is its code, and may
+        // take locks of its own (or, on this thread, reach this inbox).
+        if let Some(outer) = outer {
+            outer.wake();
+        }
+    }
+
+    /// `Executor::run`'s way to sleep: leaves `waker` to be woken by the
+    /// next notification, unless something came already. Returns true if
+    /// it registered (nothing came), false if the caller should look again.
+    pub(crate) fn register_outer(&self, waker: &Waker) -> bool {
+        let mut mail = self.mail.lock();
+        if !mail.tasks.is_empty() || mail.notified {
+            return false;
+        }
+        match &mut mail.outer {
+            Some(old) if old.will_wake(waker) => {}
+            slot => {
+                // The old waker's drop is the outer runtime's code: not
+                // under our lock.
+                let old = slot.replace(waker.clone());
+                drop(mail);
+                drop(old);
+            }
+        }
+        true
+    }
+
+    /// Forgets the outer waker (the `Run` that left it is finished).
+    pub(crate) fn take_outer(&self) -> Option<Waker> {
+        self.mail.lock().outer.take()
     }
 
     /// True if something may have arrived since the last `drain`.
@@ -213,7 +258,11 @@ impl<T> Inbox<T> {
     pub(crate) fn close(&self) -> Vec<T> {
         let mut mail = self.mail.lock();
         mail.closed = true;
-        std::mem::take(&mut mail.tasks)
+        let outer = mail.outer.take();
+        let tasks = std::mem::take(&mut mail.tasks);
+        drop(mail);
+        drop(outer);
+        tasks
     }
 }
 

@@ -29,6 +29,12 @@
 //                         else park until a wake or the next deadline
 //   }
 //
+// `drive` (one poll of `Executor::run`'s future, run.rs) is the same loop
+// body with two changes: after BUDGET polls it returns `Yield` (the outer
+// runtime gets its thread back), and instead of parking it leaves the
+// outer runtime's waker in the inbox and returns `Idle` with the next
+// real-time deadline, which run.rs's alarm thread turns into a wake.
+//
 // Who releases the executor's reference to a task: whoever sees it both
 // COMPLETE and not SCHEDULED. At completion, if the task is not queued it
 // is removed at once; if it is queued (it woke itself, or a remote wake
@@ -60,14 +66,37 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 /// How many tasks one turn polls before looking at the inbox and timers
 /// again, so a busy set of tasks cannot starve remote wakes or timers.
 const BUDGET: usize = 128;
+
+/// How a `Run` comes back to `drive`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resumed {
+    /// Its first poll: the future is polled at once.
+    First,
+    /// After `Drive::Idle`: the observer hears that the nap ended.
+    FromIdle,
+    /// After `Drive::Yield`.
+    Again,
+}
+
+/// What one `drive` came to.
+pub(crate) enum Drive<T> {
+    /// The future finished.
+    Done(T),
+    /// The budget is spent while work remains: wake the outer task and
+    /// return Pending.
+    Yield,
+    /// Nothing to do: the outer waker is in the inbox; a real-time timer
+    /// (or the watchdog) needs it woken at `wake_at`.
+    Idle { wake_at: Option<Instant> },
+}
 
 /// What the task list keeps about each live task (names live in a side
 /// table: most tasks have none, and a small slot keeps spawn cheap).
@@ -111,6 +140,10 @@ pub(crate) struct RunLoop {
     /// future is polled), if any.
     current: Cell<Option<TaskRef>>,
     next_id: Cell<u32>,
+    /// An `Executor::run` future is in progress (at most one at a time).
+    run_active: Cell<bool>,
+    /// When the nap that the observer allowed an idle `Run` ends.
+    nap_until: Cell<Option<Instant>>,
 }
 
 impl RunLoop {
@@ -140,6 +173,8 @@ impl RunLoop {
             block_on_at: Cell::new(Location::caller()),
             current: Cell::new(None),
             next_id: Cell::new(1),
+            run_active: Cell::new(false),
+            nap_until: Cell::new(None),
         }
     }
 
@@ -220,37 +255,12 @@ impl RunLoop {
         let header = self.fresh_block_on_header();
         let waker = waker::borrowed_block_on(header);
         let mut cx = Context::from_waker(&waker);
-        let me = self.block_on_info();
         if let Some(observer) = self.chatty() {
-            observer.spawned(&me);
+            observer.spawned(&self.block_on_info());
         }
         loop {
-            let before = self.wakes_before();
-            if let Some(observer) = self.chatty() {
-                observer.poll_started(&me);
-            }
-            self.current.set(Some(header));
-            if self.explain {
-                self.block_on_wait.set(None);
-            }
-            let polled = future.as_mut().poll(&mut cx);
-            self.current.set(None);
-            if let Some(observer) = self.chatty() {
-                let end = match polled {
-                    Poll::Ready(_) => PollEnd::Finished,
-                    Poll::Pending => pending_end(header),
-                };
-                observer.poll_ended(&me, end);
-            }
-            self.report_wakes_by(before, 0);
-            self.run_microtasks();
-            if let Poll::Ready(output) = polled {
+            if let Poll::Ready(output) = self.poll_main(header, future.as_mut(), &mut cx) {
                 return output;
-            }
-            // Its waker is gone and nobody woke it: ask the observer now,
-            // not when the loop next parks (tasks may run for a long time).
-            if self.observer.is_some() && pending_end(header) == lost() {
-                self.before_park(Some(header));
             }
             // At least one turn before the next poll, so that a future
             // that wakes itself (`yield_now`) lets the tasks run.
@@ -263,6 +273,148 @@ impl RunLoop {
                     self.wait_for_work(Some(header));
                 }
             }
+        }
+    }
+
+    /// Polls block_on's (or a `Run`'s) future once, then the microtasks
+    /// it queued. Shared by `block_on` and `drive`.
+    #[track_caller]
+    #[inline(always)]
+    fn poll_main<F: Future>(
+        &self,
+        header: TaskRef,
+        future: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<F::Output> {
+        let before = self.wakes_before();
+        if let Some(observer) = self.chatty() {
+            observer.poll_started(&self.block_on_info());
+        }
+        self.current.set(Some(header));
+        if self.explain {
+            self.block_on_wait.set(None);
+        }
+        let polled = future.poll(cx);
+        self.current.set(None);
+        if let Some(observer) = self.chatty() {
+            let end = match polled {
+                Poll::Ready(_) => PollEnd::Finished,
+                Poll::Pending => pending_end(header),
+            };
+            observer.poll_ended(&self.block_on_info(), end);
+        }
+        self.report_wakes_by(before, 0);
+        self.run_microtasks();
+        if polled.is_pending() && self.observer.is_some() && pending_end(header) == lost() {
+            // Its waker is gone and nobody woke it: ask the observer now,
+            // not when the loop next parks (tasks may run for a long time).
+            self.before_park(Some(header));
+        }
+        polled
+    }
+
+    /// Starts an `Executor::run`: a header of its own for its future's
+    /// wakers (it may live alongside `block_on`s of the same executor).
+    #[track_caller]
+    pub(crate) fn start_run(&self) -> TaskRef {
+        if self.run_active.replace(true) {
+            panic!(
+                "Executor::run: this executor is already driven by another `run` future; \
+                 spawn the second future onto it (Executor::spawn) instead"
+            );
+        }
+        TaskRef::new_block_on(self.inbox.clone())
+    }
+
+    /// Ends an `Executor::run` (finished or dropped): its header goes, and
+    /// the outer waker it may have left in the inbox.
+    pub(crate) fn end_run(&self, header: TaskRef) {
+        // AcqRel: a late waker on another thread must see COMPLETE.
+        header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+        header.release(REF_ONE);
+        self.run_active.set(false);
+        drop(self.inbox.take_outer());
+    }
+
+    /// One `Run::poll`: polls the future if it was woken (or `poll_now`),
+    /// runs turns until nothing is ready or the budget is spent, moves
+    /// virtual time; when idle, leaves `outer` in the inbox instead of
+    /// parking and says when a real-time timer is due.
+    #[track_caller]
+    pub(crate) fn drive<F: Future>(
+        &self,
+        header: TaskRef,
+        resumed: Resumed,
+        mut future: Pin<&mut F>,
+        outer: &Waker,
+        at: &'static Location<'static>,
+    ) -> Drive<F::Output> {
+        self.block_on_at.set(at);
+        let enter = self.enter();
+        if !enter.previous.is_null() {
+            panic!(
+                "Executor::run polled while an executor of this crate is already running on \
+                 this thread (inside block_on or a task): `.await` the inner future there \
+                 instead, or drive the `run` future from the outer runtime"
+            );
+        }
+        let mut poll_now = match resumed {
+            Resumed::First => true,
+            Resumed::FromIdle => {
+                // Like waking from `park`: "nothing came" only once the
+                // nap the observer allowed is over (the outer runtime may
+                // poll us early, for reasons of its own).
+                let nap_over = self.nap_until.take().is_none_or(|t| Instant::now() >= t);
+                if let Some(observer) = &self.observer {
+                    observer.unparked(nap_over && !self.inbox.has_mail() && !woken(header));
+                }
+                false
+            }
+            Resumed::Again => false,
+        };
+        let waker = waker::borrowed_block_on(header);
+        let mut cx = Context::from_waker(&waker);
+        let mut polled = 0;
+        loop {
+            if poll_now || take_wake(header) {
+                polled += 1;
+                if let Poll::Ready(out) = self.poll_main(header, future.as_mut(), &mut cx) {
+                    return Drive::Done(out);
+                }
+            }
+            poll_now = false;
+            polled += self.turn(Some(header));
+            if polled >= BUDGET {
+                // Let the outer runtime breathe; it polls us again soon
+                // (a wake of our future stays set for that poll).
+                return Drive::Yield;
+            }
+            if woken(header) {
+                continue;
+            }
+            if self.ready.borrow().len() > 0 || self.move_time() {
+                continue;
+            }
+            // Nothing to do: instead of parking, hand the outer waker to
+            // the inbox (a remote wake, or block_on-header wake from another
+            // thread, wakes it) and say when the next real timer is due.
+            let mut wake_at = match self.driver.is_virtual() {
+                true => None,
+                false => self.driver.next_deadline(),
+            };
+            match self.advise(Some(header)) {
+                Ok(None) => {}
+                Ok(Some(limit)) => {
+                    let limit = Instant::now() + limit;
+                    self.nap_until.set(Some(limit));
+                    wake_at = Some(wake_at.map_or(limit, |t| t.min(limit)));
+                }
+                Err(why) => panic!("{why} (the future of Executor::run at {at})"),
+            }
+            if self.inbox.register_outer(outer) {
+                return Drive::Idle { wake_at };
+            }
+            // Something came while we looked: go round again.
         }
     }
 
@@ -468,25 +620,34 @@ impl RunLoop {
         fired
     }
 
-    /// Nothing is ready: move time, or park.
-    #[track_caller]
-    fn wait_for_work(&self, block_on: Option<TaskRef>) {
+    /// Nothing is ready: under virtual time, jump to the next deadline
+    /// (unless a blocking job or a remote wake could come first); under
+    /// real time, fire the timers that are due. True if any fired.
+    fn move_time(&self) -> bool {
+        if !self.driver.is_virtual() {
+            return self.fire_timers() > 0;
+        }
         // Acquire: pairs with the Release decrement by a pool thread, which
         // happens after that job's wake reached the inbox.
         let jobs = self.jobs.load(Ordering::Acquire);
-        if self.driver.is_virtual() {
-            // Jump only when no blocking job could still wake someone first.
-            if jobs == 0 && !self.inbox.has_mail() {
-                if let Some(deadline) = self.driver.next_deadline() {
-                    self.driver.advance_to(deadline);
-                    if let Some(observer) = self.chatty() {
-                        observer.clock_moved(self.driver.elapsed());
-                    }
-                    self.fire_timers();
-                    return;
+        // Jump only when no blocking job could still wake someone first.
+        if jobs == 0 && !self.inbox.has_mail() {
+            if let Some(deadline) = self.driver.next_deadline() {
+                self.driver.advance_to(deadline);
+                if let Some(observer) = self.chatty() {
+                    observer.clock_moved(self.driver.elapsed());
                 }
+                self.fire_timers();
+                return true;
             }
-        } else if self.fire_timers() > 0 {
+        }
+        false
+    }
+
+    /// Nothing is ready: move time, or park.
+    #[track_caller]
+    fn wait_for_work(&self, block_on: Option<TaskRef>) {
+        if self.move_time() {
             return;
         }
         let mut timeout = match self.driver.is_virtual() {
@@ -509,7 +670,18 @@ impl RunLoop {
     /// it finds a deadlock; returns the longest nap it allows.
     #[track_caller]
     fn before_park(&self, block_on: Option<TaskRef>) -> Option<std::time::Duration> {
-        let observer = self.observer.as_ref()?;
+        match self.advise(block_on) {
+            Ok(limit) => limit,
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// The observer's advice before parking: the longest nap it allows, or
+    /// (`Err`) why block_on's future can never be woken.
+    fn advise(&self, block_on: Option<TaskRef>) -> Result<Option<std::time::Duration>, String> {
+        let Some(observer) = self.observer.as_ref() else {
+            return Ok(None);
+        };
         let waiting = |visit: &mut dyn FnMut(Waiting<'_>)| self.visit_waiting(block_on, visit);
         let idle = Idle {
             block_on: block_on.is_some(),
@@ -519,9 +691,9 @@ impl RunLoop {
             waiting: &waiting,
         };
         match observer.before_park(&idle) {
-            Advice::Park => None,
-            Advice::ParkAtMost(limit) => Some(limit),
-            Advice::Deadlock(why) => panic!("{why}"),
+            Advice::Park => Ok(None),
+            Advice::ParkAtMost(limit) => Ok(Some(limit)),
+            Advice::Deadlock(why) => Err(why),
         }
     }
 

@@ -19,11 +19,18 @@
 //! assert_eq!(*log.borrow(), ["a1", "b1", "a2", "b2"]);
 //! ```
 //
+//
+// It works on any executor: under another runtime (tokio, `futures`) it
+// does the same thing there, waking its own task through that runtime's
+// waker, so code that yields can be shared between runtimes.
+//
 // How it works: the first poll wakes its own task (which puts it at the back
 // of the ready queue) and returns Pending; the second poll returns Ready.
+// (Rejected alternative: panicking outside this crate's executor, as it
+// once did; the self-wake is correct on every executor, so there is
+// nothing to refuse.)
 
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -40,25 +47,22 @@ use std::task::{Context, Poll};
 #[must_use = "yield_now does nothing unless you `.await` it"]
 pub struct YieldNow {
     yielded: bool,
-    caller: &'static Location<'static>,
 }
 
 /// Gives every other ready task a turn before continuing.
 ///
-/// Panics when polled with no executor running on this thread, naming the
-/// line that called `yield_now`.
+/// It works on any executor, not only this crate's: it wakes its own task
+/// with the waker it is given (`wake_by_ref`) and returns `Pending` once.
 ///
 /// ```
 /// async_primer::block_on(async {
 ///     async_primer::yield_now().await;
 /// });
+/// // Under another executor too.
+/// futures::executor::block_on(async_primer::yield_now());
 /// ```
-#[track_caller]
 pub fn yield_now() -> YieldNow {
-    YieldNow {
-        yielded: false,
-        caller: Location::caller(),
-    }
+    YieldNow { yielded: false }
 }
 
 impl Future for YieldNow {
@@ -67,12 +71,6 @@ impl Future for YieldNow {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
-        }
-        if !super::is_running() {
-            panic!(
-                "yield_now() (called at {}) was polled with no executor running on this thread",
-                self.caller
-            );
         }
         self.yielded = true;
         cx.waker().wake_by_ref();

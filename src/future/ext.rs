@@ -62,6 +62,31 @@ pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// drop(f); // cancelled: the closure never runs
 /// assert!(!called.get());
 /// ```
+///
+/// A [`Promise`](crate::promise::Promise) is not itself a `Future` (it is
+/// [`IntoFuture`](std::future::IntoFuture)), so these methods need
+/// `.into_future()` first; the compiler's error says so.
+///
+/// ```compile_fail
+/// use async_primer::future::FutureExt;
+/// use async_primer::promise::Promise;
+/// fn combinators<F: FutureExt>(_: F) {}
+/// combinators(Promise::<u8>::resolved(1)); // error: not a future, use `.into_future()`
+/// ```
+///
+/// ```
+/// use async_primer::future::FutureExt;
+/// use async_primer::promise::Promise;
+/// use std::future::IntoFuture;
+/// let doubled = Promise::<u8>::resolved(1).into_future().map(|r| r.map(|x| x * 2));
+/// assert_eq!(futures::executor::block_on(doubled), Ok(2));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a future, so it has no `FutureExt` combinators",
+    label = "not a `Future`",
+    note = "a `Promise` (or any `IntoFuture` type) becomes one with `.into_future()` \
+            (`use std::future::IntoFuture;`), or `.await` it inside an `async` block"
+)]
 pub trait FutureExt: Future {
     /// Applies `f` to the output.
     ///

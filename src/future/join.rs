@@ -32,7 +32,7 @@
 // The macro pins one `MaybeDone` per argument on the stack of the async
 // block and runs the same loop in a `poll_fn`.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -89,16 +89,17 @@ impl<Fut: Future> MaybeDone<Fut> {
     }
 }
 
-/// Waits for both futures; outputs as a pair, in argument order.
+/// Waits for both futures; outputs as a pair, in argument order. Anything
+/// [`IntoFuture`] goes in, a [`Promise`](crate::promise::Promise) too.
 ///
 /// ```
 /// use async_primer::future::{join, ready};
 /// assert_eq!(futures::executor::block_on(join(ready(1), ready(2))), (1, 2));
 /// ```
-pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
+pub fn join<A: IntoFuture, B: IntoFuture>(a: A, b: B) -> Join<A::IntoFuture, B::IntoFuture> {
     Join {
-        a: MaybeDone::new(a),
-        b: MaybeDone::new(b),
+        a: MaybeDone::new(a.into_future()),
+        b: MaybeDone::new(b.into_future()),
     }
 }
 
@@ -109,11 +110,15 @@ pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
 /// let f = join3(ready(1), ready(2), ready(3));
 /// assert_eq!(futures::executor::block_on(f), (1, 2, 3));
 /// ```
-pub fn join3<A: Future, B: Future, C: Future>(a: A, b: B, c: C) -> Join3<A, B, C> {
+pub fn join3<A: IntoFuture, B: IntoFuture, C: IntoFuture>(
+    a: A,
+    b: B,
+    c: C,
+) -> Join3<A::IntoFuture, B::IntoFuture, C::IntoFuture> {
     Join3 {
-        a: MaybeDone::new(a),
-        b: MaybeDone::new(b),
-        c: MaybeDone::new(c),
+        a: MaybeDone::new(a.into_future()),
+        b: MaybeDone::new(b.into_future()),
+        c: MaybeDone::new(c.into_future()),
     }
 }
 
@@ -208,7 +213,9 @@ macro_rules! join {
     // remember its name, recurse. Each expansion's `fut` is a different
     // variable, so no names have to be invented.
     (@pin [$($pinned:ident)*] $head:expr, $($rest:expr,)*) => {{
-        let mut fut = ::core::pin::pin!($crate::future::__private::MaybeDone::new($head));
+        let mut fut = ::core::pin::pin!($crate::future::__private::MaybeDone::new(
+            ::core::future::IntoFuture::into_future($head)
+        ));
         $crate::join!(@pin [$($pinned)* fut] $($rest,)*)
     }};
     // Done pinning: poll them all until all are done, then take outputs.

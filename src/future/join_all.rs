@@ -47,7 +47,7 @@
 // `Finished` (slots emptied) is where a second poll after Ready panics.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -55,7 +55,8 @@ use super::polled_after_completion;
 use super::wake_list::WakeList;
 
 /// Waits for all the futures; `Ready(outputs)` in input order. Empty input:
-/// `Ready(vec![])` on the first poll.
+/// `Ready(vec![])` on the first poll. Items may be anything [`IntoFuture`]
+/// (promises too).
 ///
 /// ```
 /// use async_primer::future::{join_all, ready};
@@ -63,12 +64,15 @@ use super::wake_list::WakeList;
 /// assert_eq!(futures::executor::block_on(f), vec![1, 2]);
 /// ```
 #[track_caller]
-pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
+pub fn join_all<I>(futures: I) -> JoinAll<<I::Item as IntoFuture>::IntoFuture>
 where
     I: IntoIterator,
-    I::Item: Future,
+    I::Item: IntoFuture,
 {
-    let slots: Box<[Slot<I::Item>]> = futures.into_iter().map(Slot::Running).collect();
+    let slots: Box<[Slot<_>]> = futures
+        .into_iter()
+        .map(|f| Slot::Running(f.into_future()))
+        .collect();
     JoinAll {
         remaining: slots.len(),
         wake_list: WakeList::new(slots.len()),

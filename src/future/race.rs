@@ -49,26 +49,27 @@
 // failed one by dropping it in place (`None`).
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::polled_after_completion;
 
 /// Waits for the first future to finish and returns its output; the rest
-/// are dropped. Nothing in, never ready.
+/// are dropped. Nothing in, never ready. Items may be anything
+/// [`IntoFuture`] (promises too).
 ///
 /// ```
 /// use async_primer::future::{race, ready};
 /// assert_eq!(futures::executor::block_on(race([ready(1), ready(2)])), 1);
 /// ```
-pub fn race<I>(futures: I) -> Race<I::Item>
+pub fn race<I>(futures: I) -> Race<<I::Item as IntoFuture>::IntoFuture>
 where
     I: IntoIterator,
-    I::Item: Future,
+    I::Item: IntoFuture,
 {
     Race {
-        futs: Some(futures.into_iter().collect()),
+        futs: Some(futures.into_iter().map(IntoFuture::into_future).collect()),
     }
 }
 
@@ -125,12 +126,12 @@ impl<F: Future> Future for Race<F> {
 /// let f = race_ok(vec![ready(Err::<u8, _>("a")), ready(Err("b"))]);
 /// assert_eq!(futures::executor::block_on(f), Err(vec!["a", "b"]));
 /// ```
-pub fn race_ok<I, T, E>(futures: I) -> RaceOk<I::Item, E>
+pub fn race_ok<I, T, E>(futures: I) -> RaceOk<<I::Item as IntoFuture>::IntoFuture, E>
 where
     I: IntoIterator,
-    I::Item: Future<Output = Result<T, E>>,
+    I::Item: IntoFuture<Output = Result<T, E>>,
 {
-    let slots: Box<[Option<I::Item>]> = futures.into_iter().map(Some).collect();
+    let slots: Box<[Option<_>]> = futures.into_iter().map(|f| Some(f.into_future())).collect();
     let errors = (0..slots.len()).map(|_| None).collect();
     RaceOk {
         running: slots.len(),

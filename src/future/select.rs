@@ -46,26 +46,32 @@
 // How it works:  Racing { (a, b) } --a or b ready--> Done (pair moved out)
 // The pair lives in an `Option` so it can be moved into the output.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{Either, polled_after_completion};
 
 /// Waits for the first of `a` and `b`: `Left((a_out, b))` or
-/// `Right((b_out, a))`.
+/// `Right((b_out, a))`. Anything [`IntoFuture`] goes in (a
+/// [`Promise`](crate::promise::Promise) too); the loser comes back as its
+/// future.
 ///
 /// ```
 /// use async_primer::future::{select, ready, Either};
 /// let out = futures::executor::block_on(select(ready(1), ready(2)));
 /// assert!(matches!(out, Either::Left((1, _)))); // ties go to the left
 /// ```
-pub fn select<A, B>(a: A, b: B) -> Select<A, B>
+pub fn select<A, B>(a: A, b: B) -> Select<A::IntoFuture, B::IntoFuture>
 where
-    A: Future + Unpin,
-    B: Future + Unpin,
+    A: IntoFuture,
+    B: IntoFuture,
+    A::IntoFuture: Unpin,
+    B::IntoFuture: Unpin,
 {
-    Select { pair: Some((a, b)) }
+    Select {
+        pair: Some((a.into_future(), b.into_future())),
+    }
 }
 
 /// Future for [`select`].

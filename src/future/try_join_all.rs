@@ -39,7 +39,7 @@
 //                               \----first Err--> Finished (Err(e))
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -48,7 +48,7 @@ use super::polled_after_completion;
 use super::wake_list::WakeList;
 
 /// Waits for all the futures, or for the first `Err`. `Ok(outputs)` in
-/// input order.
+/// input order. Items may be anything [`IntoFuture`] (promises too).
 ///
 /// ```
 /// use async_primer::future::{ready, try_join_all};
@@ -56,12 +56,15 @@ use super::wake_list::WakeList;
 /// assert_eq!(futures::executor::block_on(f), Ok(vec![]));
 /// ```
 #[track_caller]
-pub fn try_join_all<I, T, E>(futures: I) -> TryJoinAll<I::Item>
+pub fn try_join_all<I, T, E>(futures: I) -> TryJoinAll<<I::Item as IntoFuture>::IntoFuture>
 where
     I: IntoIterator,
-    I::Item: Future<Output = Result<T, E>>,
+    I::Item: IntoFuture<Output = Result<T, E>>,
 {
-    let slots: Box<[Slot<I::Item>]> = futures.into_iter().map(Slot::Running).collect();
+    let slots: Box<[Slot<_>]> = futures
+        .into_iter()
+        .map(|f| Slot::Running(f.into_future()))
+        .collect();
     TryJoinAll {
         remaining: slots.len(),
         wake_list: WakeList::new(slots.len()),

@@ -123,7 +123,9 @@ pub(crate) fn current_driver(what: &str) -> Rc<Driver> {
         Some(driver) => driver,
         None => panic!(
             "{what}() called with no executor running on this thread: \
-             timers belong to an executor; call it inside `block_on` or a spawned task"
+             timers belong to an executor; call it inside `block_on` or a spawned task; \
+             inside tokio or another runtime, wrap the calling code in \
+             `Executor::new().run(..)` (or use that runtime's own sleep)"
         ),
     }
 }

@@ -23,7 +23,7 @@
 
 use super::Sleep;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -78,6 +78,7 @@ impl std::error::Error for Elapsed {}
 
 /// Runs `future` for at most `duration` on the executor's clock: `Ok(value)`
 /// if it finished in time, `Err(Elapsed)` (and the future dropped) if not.
+/// Anything [`IntoFuture`] goes in, a [`Promise`](crate::promise::Promise) too.
 /// Panics (at your line) when no executor is running on this thread.
 ///
 /// ```
@@ -90,9 +91,9 @@ impl std::error::Error for Elapsed {}
 /// });
 /// ```
 #[track_caller]
-pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
-        future,
+        future: future.into_future(),
         sleep: super::sleep::sleep(duration),
     }
 }
