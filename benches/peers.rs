@@ -53,6 +53,8 @@ mod ladder;
 mod locks;
 #[path = "peers/micro.rs"]
 mod micro;
+#[path = "peers/mpsc.rs"]
+mod mpsc;
 #[path = "peers/streams.rs"]
 mod streams;
 #[path = "peers/trace.rs"]
@@ -1322,6 +1324,7 @@ fn main() {
         ("emit", emit),
         ("memory", memory),
         ("locks", locks::locks),
+        ("mpsc", mpsc::mpsc),
         ("stream", streams::streams),
         ("trace", trace::trace),
     ];

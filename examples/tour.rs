@@ -1,26 +1,32 @@
-//! The tour: one small program written four ways.
+//! The tour: one small program written five ways.
 //!
 //! The program loads a page made of three parts, `/home`, `/news` and
 //! `/weather`, from a simulated server, combines them, and copes with one
 //! failure (the weather service is down). It is written
 //!
-//! 0. as a timeline, to show what "asynchronous" means,
-//! 1. with callbacks (first nested, "callback hell", then concurrent),
-//! 2. with promises (a chain, then `Promise::all_settled`),
-//! 3. with async/await (awaits in a row, then `join3`),
+//! 0. as three tasks, to show what "asynchronous" means (guide chapter 0),
+//! 1. with callbacks (first nested, "callback hell", then concurrent; ch. 1),
+//! 2. with promises (a chain, then `Promise::all_settled`; ch. 2),
+//! 3. with futures and combinators (`and_then`, `join3`, `select`; lazy,
+//!    and cancelled by dropping; ch. 3),
+//! 5. with async/await (awaits in a row, then `join3`; ch. 5),
 //!
-//! and each style is timed twice: one request after another (sequential)
-//! and all three at once (concurrent). The executor runs on virtual time, so
-//! the timings are exact and the output is the same on every run.
+//! and each style loads the page twice: one request after another
+//! (sequential) and all three at once (concurrent). Every section runs on
+//! its own executor with virtual time, a seed and recording on, and prints
+//! the executor's timeline of both runs (one lane per task; the legend is
+//! under the first one), so the output is the same on every run and the
+//! timings are exact.
 //!
 //! Run it with `cargo run --example tour`.
 
 use async_primer::channel::oneshot;
-use async_primer::executor::Executor;
-use async_primer::future::join3;
+use async_primer::executor::{Executor, spawn_named};
+use async_primer::future::{Either, FutureExt, join3, lazy, ready, select};
 use async_primer::promise::{Promise, PromiseError};
 use async_primer::time::{now, sleep};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -82,7 +88,7 @@ fn fetch_cb(url: &'static str, callback: impl FnOnce(Result<Part, FetchError>) +
     // The request runs as a task; when its time is up it calls us back.
     // Nobody awaits the task: its result travels through the callback, so
     // the JoinHandle is dropped, which detaches the task (it still runs).
-    drop(async_primer::spawn(async move {
+    drop(spawn_named(url, async move {
         sleep(latency(url)).await;
         callback(respond(url));
     }));
@@ -162,7 +168,67 @@ fn page_with_promise_all() -> Promise<String, FetchError> {
 }
 
 // ---------------------------------------------------------------------------
-// 3. async/await: the same steps, written as if they were sequential code.
+// 3. Futures: lazy values, built with combinators, run only when polled.
+// ---------------------------------------------------------------------------
+
+/// How many requests the futures of section 3 started, and how many got
+/// their answer.
+#[derive(Default)]
+struct Requests {
+    started: Cell<u32>,
+    answered: Cell<u32>,
+}
+
+/// `fetch` as combinators instead of an `async fn`: count the start, sleep,
+/// respond. Making it runs none of this; the first poll starts the request.
+fn fetch_future(
+    url: &'static str,
+    requests: &Rc<Requests>,
+) -> impl Future<Output = Result<Part, FetchError>> + use<> {
+    let (started, answered) = (requests.clone(), requests.clone());
+    lazy(move |_| started.started.set(started.started.get() + 1))
+        .then(move |()| sleep(latency(url)))
+        .map(move |()| {
+            answered.answered.set(answered.answered.get() + 1);
+            respond(url)
+        })
+}
+
+/// One after another: `and_then` makes the next future only once the
+/// previous one succeeded (an error would skip the rest).
+fn page_future_chain(requests: &Rc<Requests>) -> impl Future<Output = Result<String, FetchError>> {
+    let requests = requests.clone();
+    fetch_future("/home", &requests).and_then(move |home| {
+        fetch_future("/news", &requests).and_then(move |news| {
+            fetch_future("/weather", &requests)
+                .then(move |weather| ready(Ok(combine(home, news, or_placeholder(weather)))))
+        })
+    })
+}
+
+/// All at once: `join3` polls the three futures inside one task.
+fn page_future_join(requests: &Rc<Requests>) -> impl Future<Output = Result<String, FetchError>> {
+    let [home, news, weather] = ["/home", "/news", "/weather"].map(|u| fetch_future(u, requests));
+    join3(home, news, weather)
+        .map(|(home, news, weather)| Ok(combine(home?, news?, or_placeholder(weather))))
+}
+
+/// `select` waits for the first of two and hands the other one back,
+/// unfinished; dropping it cancels it. Returns when the winner arrived.
+async fn first_of_home_and_news(requests: &Rc<Requests>) -> u128 {
+    let start = now();
+    let home = fetch_future("/home", requests).boxed_local();
+    let news = fetch_future("/news", requests).boxed_local();
+    let Either::Right((Ok(_news), home)) = select(home, news).await else {
+        unreachable!("/news (200 ms) beats /home (300 ms)")
+    };
+    let won = ms(start);
+    drop(home); // cancelled: its timer is gone and it will never respond
+    won
+}
+
+// ---------------------------------------------------------------------------
+// 5. async/await: the same steps, written as if they were sequential code.
 // ---------------------------------------------------------------------------
 
 async fn fetch(url: &'static str) -> Result<Part, FetchError> {
@@ -185,80 +251,132 @@ async fn page_concurrent() -> Result<String, FetchError> {
 }
 
 // ---------------------------------------------------------------------------
+// Running the sections: each on its own recording executor.
+// ---------------------------------------------------------------------------
+
+/// The page every style must produce.
+const PAGE: &str = "<home content> <news content> <weather: 503 weather service unavailable>";
+
+/// Runs one section on a fresh executor (virtual time, seed 1, recording
+/// on) and returns its result and the executor's timeline of it.
+fn section<T>(program: impl Future<Output = T>) -> (T, String) {
+    let ex = Executor::builder().virtual_time().seed(1).record().build();
+    let out = ex.block_on(program);
+    (out, ex.recording().timeline())
+}
+
+/// Prints a timeline: the legend (its last lines, after the blank one)
+/// only the first time, to keep the tour short.
+fn show(timeline: &str, legend: &mut bool) {
+    let lanes = timeline.split("\n\n").next().unwrap_or(timeline);
+    println!("{lanes}");
+    if !*legend {
+        *legend = true;
+        if let Some((_, key)) = timeline.split_once("\n\n") {
+            print!("{key}");
+        }
+    }
+}
+
+/// Loads the page with `sequential` and then with `concurrent`, checks it,
+/// and returns how long each took.
+async fn both<S, C>(sequential: S, concurrent: C) -> (u128, u128)
+where
+    S: Future<Output = Result<String, FetchError>>,
+    C: Future<Output = Result<String, FetchError>>,
+{
+    let start = now();
+    assert_eq!(sequential.await.expect("the page loads"), PAGE);
+    let seq = ms(start);
+    let start = now();
+    assert_eq!(concurrent.await.expect("the page loads"), PAGE);
+    (seq, ms(start))
+}
+
+/// A callback-style page loader, turned into a future by a oneshot channel.
+async fn via_callback(load: fn(Box<dyn FnOnce(String)>)) -> Result<String, FetchError> {
+    let (tx, rx) = oneshot();
+    load(Box::new(move |page| {
+        let _ = tx.send(page);
+    }));
+    Ok(rx.await.expect("the callback delivers the page"))
+}
 
 fn main() {
-    let ex = Executor::builder().virtual_time().build();
     let mut timings: Vec<(&str, u128, u128)> = Vec::new();
+    let mut legend = false;
 
-    println!("== 0. What asynchronous means ==");
-    println!("Three requests start together; each finishes when it is ready.");
-    ex.block_on(async {
+    println!("The page, in every style:\n  {PAGE}");
+
+    println!("\n== 0. What asynchronous means ==");
+    println!("Three requests start together; each finishes when it is ready:");
+    let ((), timeline) = section(async {
         let start = now();
-        let handles = ["/home", "/news", "/weather"].map(|url| {
-            println!("  t={:>3}ms  {url:<9} starts", ms(start));
-            async_primer::spawn(async move {
-                let result = fetch(url).await;
-                let how = if result.is_ok() { "arrives" } else { "fails" };
-                println!("  t={:>3}ms  {url:<9} {how}", ms(start));
-            })
-        });
+        let handles = ["/home", "/news", "/weather"]
+            .map(|url| spawn_named(url, async move { drop(fetch(url).await) }));
         for h in handles {
             h.await.expect("the request task does not panic");
         }
-        println!("  Nobody waited in line: the total is the slowest request, not the sum.");
+        assert_eq!(ms(start), 300, "the slowest request, not the sum");
     });
+    show(&timeline, &mut legend);
+    println!("Nobody waited in line: it took 300 ms, the slowest request, not the sum.");
 
-    println!("\n== 1. Callbacks ==");
-    let (seq, conc) = ex.block_on(async {
-        let start = now();
-        let (tx, rx) = oneshot();
-        page_with_nested_callbacks(move |page| {
-            let _ = tx.send(page);
-        });
-        let page = rx.await.expect("the callback delivers the page");
-        let seq = ms(start);
-        println!("  nested (one after another): {page}  [{seq} ms]");
-
-        let start = now();
-        let (tx, rx) = oneshot();
-        page_with_concurrent_callbacks(move |page| {
-            let _ = tx.send(page);
-        });
-        let page = rx.await.expect("the callback delivers the page");
-        let conc = ms(start);
-        println!("  concurrent (count answers): {page}  [{conc} ms]");
-        (seq, conc)
-    });
+    println!("\n== 1. Callbacks: nested (in a row), then counting answers (at once) ==");
+    let ((seq, conc), timeline) = section(both(
+        via_callback(page_with_nested_callbacks),
+        via_callback(page_with_concurrent_callbacks),
+    ));
+    show(&timeline, &mut legend);
     timings.push(("callbacks", seq, conc));
 
-    println!("\n== 2. Promises ==");
-    let (seq, conc) = ex.block_on(async {
-        let start = now();
-        let page = page_with_promise_chain().await.expect("the page loads");
-        let seq = ms(start);
-        println!("  then_promise chain:         {page}  [{seq} ms]");
-
-        let start = now();
-        let page = page_with_promise_all().await.expect("the page loads");
-        let conc = ms(start);
-        println!("  Promise::all_settled:       {page}  [{conc} ms]");
-        (seq, conc)
-    });
+    println!("\n== 2. Promises: a then_promise chain, then Promise::all_settled ==");
+    // Each promise is made inside an async block: a promise starts its work
+    // the moment it is made, and the second must not start with the first.
+    let ((seq, conc), timeline) = section(both(async { page_with_promise_chain().await }, async {
+        page_with_promise_all().await
+    }));
+    show(&timeline, &mut legend);
+    println!("(lane 2 is the promises' courier task: it brings reactions settled");
+    println!(" elsewhere back to this thread, and lives as long as the executor)");
     timings.push(("promises", seq, conc));
 
-    println!("\n== 3. async/await ==");
-    let (seq, conc) = ex.block_on(async {
-        let start = now();
-        let page = page_sequential().await.expect("the page loads");
-        let seq = ms(start);
-        println!("  .await in a row:            {page}  [{seq} ms]");
-
-        let start = now();
-        let page = page_concurrent().await.expect("the page loads");
-        let conc = ms(start);
-        println!("  join3:                      {page}  [{conc} ms]");
-        (seq, conc)
+    println!("\n== 3. Futures: an and_then chain, then join3, then select ==");
+    let requests = &Rc::new(Requests::default());
+    let ((seq, conc, won), timeline) = section(async {
+        let chain = page_future_chain(requests);
+        let joined = page_future_join(requests);
+        println!(
+            "  made two futures: {} requests started (futures are lazy)",
+            requests.started.get()
+        );
+        let (seq, conc) = both(chain, joined).await;
+        println!(
+            "  polled them:      {} requests started",
+            requests.started.get()
+        );
+        let won = first_of_home_and_news(requests).await;
+        let answered = requests.answered.get();
+        sleep(Duration::from_millis(200)).await; // past when /home would have answered
+        assert_eq!(
+            requests.answered.get(),
+            answered,
+            "the dropped /home never answers"
+        );
+        assert_eq!((requests.started.get(), answered), (8, 7));
+        (seq, conc, won)
     });
+    println!("  select(/home, /news): /news won after {won} ms; /home, handed back");
+    println!("  unfinished, was dropped, which cancelled it: it never answered");
+    show(&timeline, &mut legend);
+    println!("(one lane: combinators poll their futures inside one task, no spawn;");
+    println!(" each # is a poll after a timer, all in main)");
+    timings.push(("futures", seq, conc));
+
+    println!("\n== 5. async/await: .await in a row, then join3 ==");
+    let ((seq, conc), timeline) = section(both(page_sequential(), page_concurrent()));
+    show(&timeline, &mut legend);
+    println!("(the same picture as futures: the compiler wrote the combinators)");
     timings.push(("async/await", seq, conc));
 
     println!("\n== Summary (virtual time, exact) ==");
@@ -267,7 +385,7 @@ fn main() {
         "style", "sequential", "concurrent"
     );
     for (style, seq, conc) in &timings {
-        println!("  {style:<12} {:>8}ms {:>9}ms", seq, conc);
+        println!("  {style:<12} {seq:>8}ms {conc:>9}ms");
         // The point of the whole tour, checked: waiting together costs the
         // slowest request (300 ms); waiting in line costs the sum (600 ms).
         assert_eq!((*seq, *conc), (600, 300), "{style}");

@@ -41,8 +41,9 @@
 //! });
 //! ```
 //!
-//! Used in [`crate::guide::ch05_async_await`] and `examples/email.rs`;
-//! checked by the loom models in `tests/loom_channel.rs`.
+//! Used in [`crate::guide::ch05_async_await`] and `examples/email.rs`, and
+//! for back-pressure in [`crate::guide::ch10_streams`]; checked by the loom
+//! models in `tests/loom_channel.rs`.
 //!
 //! Left out, compared with tokio's channels: `broadcast` and `watch`,
 //! blocking (`blocking_send` / `blocking_recv`) calls, permits

@@ -8,7 +8,11 @@
 //! either; dropping a future cancels it, together with every future it owns.
 //! The whole story, with diagrams, is in [`crate::guide::ch03_futures`];
 //! async/await, the readable form of the same machinery, is in
-//! [`crate::guide::ch05_async_await`].
+//! [`crate::guide::ch05_async_await`]. The one piece shared across threads,
+//! the ready list behind [`join_all`] and [`try_join_all`] (`wake_list.rs`),
+//! is modelled in `tests/loom_join_all.rs`; everything else here is
+//! single-threaded state inside one future, checked by
+//! `tests/future_combinators.rs` and `tests/combinator_prop.rs`.
 //!
 //! ```
 //! use async_primer::future::{FutureExt, join, join_all, ready};

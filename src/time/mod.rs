@@ -30,7 +30,11 @@
 //! subtracting them works as usual.
 //!
 //! The guide explains how timers and parking fit into the run loop:
-//! [`crate::guide::ch04_executor`]. Left out compared with `tokio::time`:
+//! [`crate::guide::ch04_executor`]. No loom model of its own: the timers
+//! live in the executor's thread and are touched by nothing else; the one
+//! cross-thread moment, a wake landing while the executor parks until the
+//! next deadline, is modelled in `tests/loom_executor.rs`
+//! (`wake_while_parking`). Behaviour: `tests/time.rs`. Left out compared with `tokio::time`:
 //! `timeout_at`, `Sleep::reset`, interval burst/delay policies, and a timer
 //! wheel (a binary heap is simpler and fast enough for a single thread).
 

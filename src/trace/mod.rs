@@ -54,7 +54,10 @@
 //! `layout.rs` (the grid of lanes and steps), then one file per picture:
 //! `timeline.rs`, `chrome.rs`, `svg.rs`, `html.rs` (with `page.js` and
 //! `page.css`). Tests: `tests/trace.rs` and `tests/trace_browser.rs`. The
-//! guide chapter is [`crate::guide::ch04_executor`].
+//! guide chapter is [`crate::guide::ch04_executor`] (its section "See it run").
+//! No loom model: the recorder is an observer called on the executor's own
+//! thread only; wakes from other threads reach it through the executor's
+//! inbox, which `tests/loom_executor.rs` models.
 
 mod chrome;
 mod event;
