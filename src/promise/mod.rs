@@ -37,8 +37,27 @@
 //!
 //! `.await` goes through `IntoFuture`: a `Promise` is a one-pointer handle,
 //! and each `.await` makes a small [`PromiseFuture`] (which holds the
-//! waker slot). Where a `Future` value is needed, for `join` or `select`,
-//! call `promise.into_future()`.
+//! waker slot). This crate's `block_on`, `spawn`, `join`, `select`, `race`
+//! and `timeout` take a promise as it is (they accept `IntoFuture`); where a
+//! `Future` value is needed by another crate (`futures::executor::block_on`,
+//! `futures::join!`), call `promise.into_future()`.
+//!
+//! # Which APIs need this crate's executor
+//!
+//! | API | with no executor of this crate running (inside tokio, `futures`, a plain thread) |
+//! |---|---|
+//! | `Promise::new`, `with_resolvers`, `resolved`, `rejected` | work anywhere |
+//! | `Resolver::resolve` / `reject` / `settle` / `is_pending`, dropping a resolver (a broken promise) | work anywhere, from any thread |
+//! | `state`, `peek`, `ptr_eq`, `clone` | work anywhere |
+//! | `.await` (and `into_future()`) | works on any executor: the future only stores the waker it is given |
+//! | `then`, `and_then`, `then_promise`, `handle`, `catch`, `finally`, `Resolver::follow` | need the executor: reactions are microtasks on it |
+//! | `Promise::all`, `all_settled`, `any`, `race` (with at least one input) | need the executor, likewise |
+//! | unhandled-rejection reports | work anywhere (reported when the last handle drops) |
+//!
+//! Inside tokio or `futures`, give the reactions an executor without
+//! blocking the outer runtime: `Executor::new().run(async { .. }).await`
+//! (see [`Executor::run`](crate::executor::Executor::run) and guide chapter
+//! 8, "Mixing runtimes").
 //!
 //! # Combinators
 //!

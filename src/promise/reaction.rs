@@ -33,8 +33,10 @@ pub(crate) fn assert_executor(what: &str) {
     if !crate::executor::is_running() {
         panic!(
             "{what} needs a running executor: promise reactions run as microtasks on it. \
-             Call it inside `async_primer::block_on(async {{ .. }})` (or `Executor::block_on`), \
-             or `.await` the promise instead, which works anywhere."
+             Call it inside `async_primer::block_on(async {{ .. }})` (or `Executor::block_on`); \
+             inside tokio or another runtime, wrap the code in \
+             `Executor::new().run(async {{ .. }}).await`; or `.await` the promise instead, \
+             which works anywhere."
         );
     }
 }
