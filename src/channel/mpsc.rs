@@ -224,11 +224,13 @@ impl<T> Sender<T> {
     ///     assert_eq!(rx.recv().await, Some("hi"));
     /// });
     /// ```
+    #[track_caller]
     pub fn send(&self, msg: T) -> Send<'_, T> {
         Send {
             sender: self,
             msg: Some(msg),
             waiting: None,
+            awaited_at: Location::caller(),
         }
     }
 
@@ -323,6 +325,8 @@ pub struct Send<'a, T> {
     msg: Option<T>,
     /// Our id in `State::waiting`, once we had to wait.
     waiting: Option<u64>,
+    /// Where `send` was called, for the executor's stall report.
+    awaited_at: &'static Location<'static>,
 }
 
 impl<T> Unpin for Send<'_, T> {}
@@ -375,7 +379,12 @@ impl<T> Future for Send<'_, T> {
             }
         }
         self.msg = Some(msg);
-        crate::executor::note_wait("room in a bounded mpsc channel", Some(created_at), holder);
+        crate::executor::note_wait(
+            "room in a bounded mpsc channel",
+            Some(created_at),
+            Some(self.awaited_at),
+            holder,
+        );
         Poll::Pending
     }
 }
@@ -429,11 +438,13 @@ impl<T> Receiver<T> {
     ///     assert_eq!(rx.recv().await, None);
     /// });
     /// ```
+    #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
             receiver: self,
             registered: false,
             done: false,
+            awaited_at: Location::caller(),
         }
     }
 
@@ -479,6 +490,15 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.poll_recv_at(cx, None)
+    }
+
+    /// `poll_recv`, telling the stall report where the task awaits.
+    fn poll_recv_at(
+        &mut self,
+        cx: &mut Context<'_>,
+        awaited_at: Option<&'static Location<'static>>,
+    ) -> Poll<Option<T>> {
         let mut state = self.chan.lock();
         state.last_receiver = crate::executor::current_task_id();
         // A message: ours (and maybe a slot for a waiting sender).
@@ -502,7 +522,12 @@ impl<T> Receiver<T> {
         let (created_at, holder) = (state.created_at, state.last_sender);
         drop(state);
         drop(old); // outside the lock
-        crate::executor::note_wait("a message on an mpsc channel", Some(created_at), holder);
+        crate::executor::note_wait(
+            "a message on an mpsc channel",
+            Some(created_at),
+            awaited_at,
+            holder,
+        );
         Poll::Pending
     }
 
@@ -566,6 +591,8 @@ pub struct Recv<'a, T> {
     /// We left our waker in the channel (so `Drop` should take it out).
     registered: bool,
     done: bool,
+    /// Where `recv` was called, for the executor's stall report.
+    awaited_at: &'static Location<'static>,
 }
 
 impl<T> Future for Recv<'_, T> {
@@ -575,7 +602,8 @@ impl<T> Future for Recv<'_, T> {
         if self.done {
             crate::future::polled_after_completion("mpsc::Recv");
         }
-        let answer = self.receiver.poll_recv(cx);
+        let awaited_at = self.awaited_at;
+        let answer = self.receiver.poll_recv_at(cx, Some(awaited_at));
         self.done = answer.is_ready();
         self.registered = answer.is_pending();
         answer

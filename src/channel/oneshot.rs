@@ -272,7 +272,7 @@ pub struct Receiver<T> {
 impl<T> Receiver<T> {
     /// Returns `Pending`, telling the executor what this task waits on.
     fn waiting(&self) -> Poll<Result<T, Closed>> {
-        crate::executor::note_wait("a oneshot message", Some(self.created_at), None);
+        crate::executor::note_wait("a oneshot message", Some(self.created_at), None, None);
         Poll::Pending
     }
 }

@@ -151,6 +151,9 @@ fn describe_waiting(w: &Seen, names: &HashMap<u32, String>) -> String {
     if let Some(at) = wait.created_at {
         line += &format!(" created at {at}");
     }
+    if let Some(at) = wait.awaited_at {
+        line += &format!(" (awaited at {at})");
+    }
     if let Some(holder) = holder {
         line += &format!(", whose other end {holder} used last (and likely holds)");
     }

@@ -130,7 +130,7 @@ impl<T> Future for JoinHandle<T> {
                 Some(waker) if waker.will_wake(cx.waker()) => {}
                 slot => *slot = Some(cx.waker().clone()),
             });
-        super::note_wait("{holder} to finish", None, Some(header.id));
+        super::note_wait("{holder} to finish", None, None, Some(header.id));
         Poll::Pending
     }
 }

@@ -302,12 +302,14 @@ pub fn current_task() -> Option<TaskInfo> {
 pub(crate) fn note_wait(
     what: &'static str,
     created_at: Option<&'static Location<'static>>,
+    awaited_at: Option<&'static Location<'static>>,
     holder: Option<u32>,
 ) {
     run_loop::with_current(|rl| {
         rl.note_wait(observer::Wait {
             what,
             created_at,
+            awaited_at,
             holder,
         })
     });

@@ -78,6 +78,9 @@ pub(crate) struct Wait {
     pub(crate) what: &'static str,
     /// Where that thing was created (`#[track_caller]`).
     pub(crate) created_at: Option<&'static Location<'static>>,
+    /// Where the task awaits it, when the future knows (made by a
+    /// `#[track_caller]` method or `IntoFuture` at the `.await`).
+    pub(crate) awaited_at: Option<&'static Location<'static>>,
     /// The task that holds the other end, when the primitive knows it (a
     /// JoinHandle knows: its task).
     pub(crate) holder: Option<u32>,

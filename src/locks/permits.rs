@@ -259,7 +259,7 @@ impl Ticket {
                 "Mutex::lock" => "the lock of a Mutex",
                 _ => "permits of a Semaphore",
             };
-            crate::executor::note_wait(waits_for, None, None);
+            crate::executor::note_wait(waits_for, None, None, None);
         }
         polled
     }

@@ -322,10 +322,12 @@ impl<T: Clone, E: Clone> IntoFuture for Promise<T, E> {
     type Output = Result<T, E>;
     type IntoFuture = PromiseFuture<T, E>;
 
+    #[track_caller]
     fn into_future(self) -> PromiseFuture<T, E> {
         PromiseFuture {
             promise: self,
             waiter: None,
+            awaited_at: Location::caller(),
         }
     }
 }
@@ -335,6 +337,7 @@ impl<T: Clone, E: Clone> IntoFuture for &Promise<T, E> {
     type Output = Result<T, E>;
     type IntoFuture = PromiseFuture<T, E>;
 
+    #[track_caller]
     fn into_future(self) -> PromiseFuture<T, E> {
         self.clone().into_future()
     }
@@ -361,6 +364,8 @@ pub struct PromiseFuture<T, E = PromiseError> {
     promise: Promise<T, E>,
     /// Our waker slot while the promise is pending.
     waiter: Option<u32>,
+    /// Where it was awaited (the `.await`), for the executor's stall report.
+    awaited_at: &'static Location<'static>,
 }
 
 impl<T: Clone, E: Clone> Future for PromiseFuture<T, E> {
@@ -372,7 +377,12 @@ impl<T: Clone, E: Clone> Future for PromiseFuture<T, E> {
         let inner = &this.promise.inner;
         inner.mark_observed();
         if !inner.poll_settled(&mut this.waiter, cx.waker()) {
-            crate::executor::note_wait("a promise", Some(inner.created_at), None);
+            crate::executor::note_wait(
+                "a promise",
+                Some(inner.created_at),
+                Some(this.awaited_at),
+                None,
+            );
             return Poll::Pending;
         }
         // Settled: our slot (if any) was emptied when the wakers were taken.
