@@ -139,7 +139,11 @@ fn one_child_woken_from_two_threads() {
         let parent = StdArc::new(Counter::default());
         let waker = Waker::from(parent.clone());
         let mut all = Box::pin(join_all(vec![child]));
-        assert!(all.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         let threads: Vec<_> = (0..2)
             .map(|_| {
                 let (count, slot) = (count.clone(), slot.clone());
@@ -186,7 +190,11 @@ fn child_rewoken_while_the_parent_walks_the_list() {
         let parent = StdArc::new(Counter::default());
         let waker = Waker::from(parent.clone());
         let mut all = Box::pin(join_all(children));
-        assert!(all.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         // List both (0 first, so the parent walks 1 then 0), then re-wake 1
         // from another thread while the parent walks the list.
         let mut ws = std::mem::take(&mut *wakers.lock().unwrap());
@@ -205,7 +213,11 @@ fn child_rewoken_while_the_parent_walks_the_list() {
             Poll::Pending => finish(&mut all, &parent, &waker),
         };
         assert_eq!(out, vec![0, 1]);
-        assert_eq!(polls[0].load(SeqCst), 2, "child 0: its first poll and one wake");
+        assert_eq!(
+            polls[0].load(SeqCst),
+            2,
+            "child 0: its first poll and one wake"
+        );
     });
 }
 
@@ -228,9 +240,17 @@ fn parent_repolled_with_a_new_waker() {
         let new = StdArc::new(Counter::default());
         let (old_w, new_w) = (Waker::from(old.clone()), Waker::from(new.clone()));
         let mut all = Box::pin(join_all(vec![child]));
-        assert!(all.as_mut().poll(&mut Context::from_waker(&old_w)).is_pending());
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&old_w))
+                .is_pending()
+        );
         // The parent moved (e.g. to another task): polled with a new waker.
-        assert!(all.as_mut().poll(&mut Context::from_waker(&new_w)).is_pending());
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&new_w))
+                .is_pending()
+        );
         let t = {
             let (slot, go) = (slot.clone(), go.clone());
             thread::spawn(move || {

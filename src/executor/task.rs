@@ -374,18 +374,18 @@ unsafe fn drop_stage<F: Future>(task: TaskRef) {
 }
 
 unsafe fn dealloc<F: Future>(task: TaskRef) {
+    task.header().free_check.freed();
     // SAFETY: the last reference is gone; the pointer came from Box::leak
     // of a `Task<F>`. The stage is `Consumed` (THE invariant: the future
     // and output were dropped on the executor's thread), so this frees
     // memory and drops only `Send` parts, wherever it runs.
-    task.header().free_check.freed();
     drop(unsafe { Box::from_raw(task.0.cast::<Task<F>>().as_ptr()) });
 }
 
 unsafe fn dealloc_header(task: TaskRef) {
+    task.header().free_check.freed();
     // SAFETY: the last reference is gone; block_on's header was leaked from
     // a `Box<Header>`.
-    task.header().free_check.freed();
     drop(unsafe { Box::from_raw(task.0.as_ptr()) });
 }
 
