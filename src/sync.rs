@@ -180,3 +180,45 @@ macro_rules! const_thread_local {
 }
 
 pub(crate) use const_thread_local;
+
+/// A loom-only witness for the free of a counted allocation.
+///
+/// Loom checks every access to its `UnsafeCell`s for data races, but not
+/// the free of a plain allocation: a `Relaxed` decrement in a hand-made
+/// reference count (the task header, the promise state) passes every model,
+/// although "Release on decrement, Acquire before free" is exactly what
+/// such a count must get right. So every counted allocation that frees
+/// itself holds one of these: each holder calls [`FreeCheck::last_use`]
+/// just before it gives up its reference, and the free calls
+/// [`FreeCheck::freed`], a write. Under loom that write races with any
+/// `last_use` that does not happen-before it, and the model fails with a
+/// causality violation. In a normal build it is zero-sized and both calls
+/// are no-ops. (Seeded bugs `task-release-relaxed`, `waker-drop-relaxed`,
+/// `promise-ref-drop-relaxed` in tests/seeded_bugs/ are caught through it.)
+#[derive(Debug, Default)]
+pub(crate) struct FreeCheck {
+    #[cfg(async_primer_loom)]
+    cell: loom::cell::UnsafeCell<()>,
+}
+
+impl FreeCheck {
+    pub(crate) fn new() -> FreeCheck {
+        FreeCheck::default()
+    }
+
+    /// This holder is about to give up its reference: its uses so far
+    /// must happen before the free.
+    #[inline(always)]
+    pub(crate) fn last_use(&self) {
+        #[cfg(async_primer_loom)]
+        self.cell.with(|_| ());
+    }
+
+    /// The allocation is being freed (after the last reference was given
+    /// up): a write that must come after every holder's `last_use`.
+    #[inline(always)]
+    pub(crate) fn freed(&self) {
+        #[cfg(async_primer_loom)]
+        self.cell.with_mut(|_| ());
+    }
+}

@@ -15,6 +15,7 @@
 //! | `waker_count_exact_under_clone_and_drop` | a waker count off by one under concurrent clone and drop: the task leaks (loom's leak check) or is freed twice; the same count decides "lost waker" and "deadlock" (their std tests are in tests/executor.rs) |
 //! | `executor_dropped_while_waking` | a remote wake after shutdown touching freed memory, leaking the task, or re-queueing it into a dead executor |
 //! | `last_waker_dropped_remotely` | a parked executor that never learns that the last waker of a waiting task was dropped on another thread (no nudge): it sleeps forever instead of reporting `deadlock:` (loom reports every thread blocked); also a waker count that lets the task be freed while the dropping thread still reads it |
+//! | `virtual_clock_waits_for_blocking_job` | the virtual clock jumping while a `spawn_blocking` job can still wake its task: `timeout(1s, spawn_blocking(..))` times out although the job takes no time (the pool's count decremented before the job ran, or read without Acquire) |
 //! | `free_block_on_spare_executor_is_freed` | the executor kept by the free `block_on` leaking at thread exit; it also caught a false `deadlock:` (a remote wake racing the waker count, fixed in diagnostics.rs) |
 //! | `remote_wake_while_run_registers` | `Executor::run` going idle (leaving the outer runtime's waker in the inbox) while another thread wakes one of its tasks: a wake that lands between "inbox empty" and "waker registered" is lost, and the outer task is never woken (the model then sees a Pending poll with no outer wake); or the outer task woken twice |
 //! | `run_future_woken_remotely` | the same for the `Run`'s own future, whose waker only nudges the inbox: the nudge must wake the outer task exactly once |
@@ -34,6 +35,7 @@ use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 /// A task body: Pending on its first poll (storing a waker in `slot`),
 /// Ready after. Counts polls and drops.
@@ -219,6 +221,20 @@ fn executor_dropped_while_waking() {
         t.join().unwrap();
         assert_eq!(c.polls.get(), 1, "never polled after shutdown");
         assert_eq!(c.drops.get(), 1, "dropped exactly once, by the shutdown");
+    });
+}
+
+#[test]
+fn virtual_clock_waits_for_blocking_job() {
+    loom::model(|| {
+        let ex = Executor::builder().virtual_time().build();
+        let out = ex.block_on(async {
+            let job = async_primer::spawn_blocking(|| 5);
+            async_primer::time::timeout(Duration::from_secs(1), job).await
+        });
+        let out = out.expect("the clock jumped while the job could still wake its task");
+        assert_eq!(out.unwrap(), 5);
+        drop(ex); // closes the pool: its thread exits
     });
 }
 

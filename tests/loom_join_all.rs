@@ -2,11 +2,12 @@
 //! (src/future/wake_list.rs: a lock-free stack of woken children, a raw
 //! waker per child sharing one `Arc`).
 //!
-//! Which bug it would catch: a wake lost between the parent draining the
-//! list and a child being pushed (the "wake the parent only on empty ->
-//! non-empty" rule), a child polled twice for one wake, a `next` pointer
-//! read before it was published, or a refcount slip in the hand-made
-//! waker (loom reports leaked or double-freed `Arc`s).
+//! | model | the bug it would catch |
+//! |---|---|
+//! | `children_woken_from_another_thread_while_the_parent_drains` | a wake lost between the parent draining the list and a child being pushed (the "wake the parent only on empty -> non-empty" rule), a child polled twice for one wake, a `next` pointer read before it was published, or a refcount slip in the hand-made waker (loom reports leaked or double-freed `Arc`s) |
+//! | `one_child_woken_from_two_threads` | the `queued` swap split into a load and a store (both wakers push the node: a cycle in the list), or weakened to `Relaxed` (a wake that found the child listed does not publish its write to the child's next poll) |
+//! | `child_rewoken_while_the_parent_walks_the_list` | `queued` cleared before `next` is read: a re-wake overwrites `next` and the rest of the list is lost |
+//! | `parent_repolled_with_a_new_waker` | the parent's new waker not registered on a later poll: the child's wake goes to the old one |
 
 // The whole file exists only in loom builds (the docs come first so that
 // missing_docs is satisfied in a normal build, where the file is empty).
@@ -19,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, Wake, Waker};
 
 use async_primer::future::{join_all, poll_fn};
-use loom::sync::atomic::AtomicBool;
+use loom::sync::atomic::{AtomicBool, AtomicUsize as LoomUsize, Ordering::Relaxed};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 
@@ -94,5 +95,175 @@ fn children_woken_from_another_thread_while_the_parent_drains() {
             let p = p.load(SeqCst);
             assert!((2..=3).contains(&p), "{p} polls");
         }
+    });
+}
+
+/// Polls `all` until Ready after every waking thread has finished; a
+/// Pending poll with no new wake of the parent is a lost wake-up.
+fn finish<F: Future + Unpin>(all: &mut F, parent: &Counter, waker: &Waker) -> F::Output {
+    let mut cx = Context::from_waker(waker);
+    let mut seen = parent.0.load(SeqCst);
+    loop {
+        if let Poll::Ready(v) = std::pin::Pin::new(&mut *all).poll(&mut cx) {
+            return v;
+        }
+        let now = parent.0.load(SeqCst);
+        assert!(now > seen, "Pending with no wake pending: a lost wake-up");
+        seen = now;
+    }
+}
+
+#[test]
+fn one_child_woken_from_two_threads() {
+    loom::model(|| {
+        // Each waking thread counts itself (Relaxed: the wake must carry
+        // the count to the child's next poll), then wakes the same child.
+        let count = Arc::new(LoomUsize::new(0));
+        let slot: Arc<Mutex<Vec<Waker>>> = Arc::new(Mutex::new(Vec::new()));
+        let polls = StdArc::new(AtomicUsize::new(0));
+        let child = {
+            let (count, slot, polls) = (count.clone(), slot.clone(), polls.clone());
+            poll_fn(move |cx| {
+                polls.fetch_add(1, SeqCst);
+                if count.load(Relaxed) == 2 {
+                    return Poll::Ready(7);
+                }
+                let mut slot = slot.lock().unwrap();
+                if slot.is_empty() {
+                    slot.push(cx.waker().clone());
+                    slot.push(cx.waker().clone());
+                }
+                Poll::Pending
+            })
+        };
+        let parent = StdArc::new(Counter::default());
+        let waker = Waker::from(parent.clone());
+        let mut all = Box::pin(join_all(vec![child]));
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (count, slot) = (count.clone(), slot.clone());
+                thread::spawn(move || {
+                    count.fetch_add(1, Relaxed);
+                    let w = slot.lock().unwrap().pop().expect("two wakers");
+                    w.wake();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(finish(&mut all, &parent, &waker), vec![7]);
+        let p = polls.load(SeqCst);
+        assert!((2..=3).contains(&p), "{p} polls for two wakes");
+    });
+}
+
+#[test]
+fn child_rewoken_while_the_parent_walks_the_list() {
+    loom::model(|| {
+        let go = StdArc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let wakers: Arc<Mutex<Vec<(usize, Waker)>>> = Arc::new(Mutex::new(Vec::new()));
+        let polls = StdArc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let children = (0..2).map(|i| {
+            let (go, wakers, polls) = (go.clone(), wakers.clone(), polls.clone());
+            poll_fn(move |cx| {
+                let n = polls[i].fetch_add(1, SeqCst);
+                if go[i].load(SeqCst) {
+                    return Poll::Ready(i);
+                }
+                if n == 0 {
+                    // Child 1 gets two wakers: one to list it, one for the
+                    // re-wake while the parent walks.
+                    let copies = if i == 1 { 2 } else { 1 };
+                    for _ in 0..copies {
+                        wakers.lock().unwrap().push((i, cx.waker().clone()));
+                    }
+                }
+                Poll::Pending
+            })
+        });
+        let parent = StdArc::new(Counter::default());
+        let waker = Waker::from(parent.clone());
+        let mut all = Box::pin(join_all(children));
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        // List both (0 first, so the parent walks 1 then 0), then re-wake 1
+        // from another thread while the parent walks the list.
+        let mut ws = std::mem::take(&mut *wakers.lock().unwrap());
+        let (_, again) = ws.pop().expect("child 1's second waker");
+        go[0].store(true, SeqCst);
+        go[1].store(true, SeqCst);
+        for (_, w) in ws {
+            w.wake();
+        }
+        let t = thread::spawn(move || again.wake());
+        let first = all.as_mut().poll(&mut Context::from_waker(&waker));
+        t.join().unwrap();
+        // Both children were listed and ready: one walk finishes them.
+        let out = match first {
+            Poll::Ready(v) => v,
+            Poll::Pending => finish(&mut all, &parent, &waker),
+        };
+        assert_eq!(out, vec![0, 1]);
+        assert_eq!(
+            polls[0].load(SeqCst),
+            2,
+            "child 0: its first poll and one wake"
+        );
+    });
+}
+
+#[test]
+fn parent_repolled_with_a_new_waker() {
+    loom::model(|| {
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let go = Arc::new(AtomicBool::new(false));
+        let child = {
+            let (slot, go) = (slot.clone(), go.clone());
+            poll_fn(move |cx| {
+                if go.load(loom::sync::atomic::Ordering::SeqCst) {
+                    return Poll::Ready(1);
+                }
+                *slot.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Pending
+            })
+        };
+        let old = StdArc::new(Counter::default());
+        let new = StdArc::new(Counter::default());
+        let (old_w, new_w) = (Waker::from(old.clone()), Waker::from(new.clone()));
+        let mut all = Box::pin(join_all(vec![child]));
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&old_w))
+                .is_pending()
+        );
+        // The parent moved (e.g. to another task): polled with a new waker.
+        assert!(
+            all.as_mut()
+                .poll(&mut Context::from_waker(&new_w))
+                .is_pending()
+        );
+        let t = {
+            let (slot, go) = (slot.clone(), go.clone());
+            thread::spawn(move || {
+                go.store(true, loom::sync::atomic::Ordering::SeqCst);
+                let w = slot.lock().unwrap().take();
+                if let Some(w) = w {
+                    w.wake();
+                }
+            })
+        };
+        t.join().unwrap();
+        assert_eq!(new.0.load(SeqCst), 1, "the wake reached the new waker");
+        assert_eq!(old.0.load(SeqCst), 0, "and not the old one");
+        assert_eq!(finish(&mut all, &new, &new_w), vec![1]);
     });
 }

@@ -16,6 +16,7 @@
 //! | `last_handle_drop_races_reject` | an unhandled rejection reported twice or never when the last handle is dropped while another thread rejects. It caught a first version that kept "rejected" and "no handles left" in two atomics and relied on `SeqCst` between them (which loom models as the weaker `AcqRel`); both facts now live in one atomic word |
 //! | `handle_clone_and_drop_race_the_fast_settle` | the reference counting off by one: the value freed twice, or never (counted by the value's `Drop`) |
 //! | `settle_from_another_thread_races_the_drain_and_parking` | a lost reaction: the settle posts to the courier between its "nothing posted" and "store my waker" (the executor then parks forever), a reaction run twice or never, a value leaked or dropped twice |
+//! | `repolled_with_a_new_waker_then_resolved_elsewhere` | an awaiting promise re-polled with a new waker keeping the old one: the settle wakes a task that no longer waits |
 //!
 //! Loom runs every model thread on one OS thread and explores their
 //! interleavings; futures are driven by hand, with a waker that counts its
@@ -232,5 +233,25 @@ fn settle_from_another_thread_races_the_drain_and_parking() {
         // The derived promise's value (and the copy `.await` made) are gone
         // with the executor: nothing leaked, nothing dropped twice.
         assert_eq!(drops.load(Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
+fn repolled_with_a_new_waker_then_resolved_elsewhere() {
+    loom::model(|| {
+        let (p, r) = P::with_resolvers();
+        let mut fut = p.into_future();
+        let old = std::sync::Arc::new(CountingWaker::default());
+        let new = std::sync::Arc::new(CountingWaker::default());
+        assert!(poll_once(&mut fut, &old).is_pending());
+        // The awaiting task moved: the next poll brings another waker,
+        // racing the resolve on another thread.
+        let t = thread::spawn(move || r.resolve(3));
+        let second = poll_once(&mut fut, &new);
+        t.join().unwrap();
+        if second.is_pending() {
+            assert_eq!(old.wakes(), 0, "the settle woke the old waker");
+        }
+        assert_eq!(finish(fut, second, &new), Ok(3));
     });
 }

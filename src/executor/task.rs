@@ -64,7 +64,7 @@
 use super::join_error::{JoinError, panic_message};
 use super::queues::Inbox;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Arc, UnsafeCell};
+use crate::sync::{Arc, FreeCheck, UnsafeCell};
 use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
@@ -139,6 +139,9 @@ pub(crate) struct Header {
     pub(crate) id: u32,
     /// Who is awaiting the JoinHandle.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// Zero-sized; under loom it checks that the free comes after every
+    /// holder's last use (see `FreeCheck` in src/sync.rs).
+    pub(crate) free_check: FreeCheck,
 }
 
 // Done and Failed are separate variants rather than one
@@ -184,6 +187,7 @@ impl TaskRef {
                 index: Cell::new(u32::MAX),
                 id,
                 join_waker: UnsafeCell::new(None),
+                free_check: FreeCheck::new(),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         });
@@ -207,6 +211,7 @@ impl TaskRef {
             index: Cell::new(u32::MAX),
             id: 0,
             join_waker: UnsafeCell::new(None),
+            free_check: FreeCheck::new(),
         });
         TaskRef(NonNull::from(Box::leak(header)))
     }
@@ -243,6 +248,7 @@ impl TaskRef {
         // AcqRel: the release half publishes this holder's last uses of the
         // task; the acquire half (for whoever hits zero) sees everyone
         // else's before the free.
+        self.header().free_check.last_use();
         let prev = self.header().state.fetch_sub(amount, Ordering::AcqRel);
         if refs(prev) == 1 {
             // SAFETY: that was the last reference; nobody can reach the task.
@@ -368,6 +374,7 @@ unsafe fn drop_stage<F: Future>(task: TaskRef) {
 }
 
 unsafe fn dealloc<F: Future>(task: TaskRef) {
+    task.header().free_check.freed();
     // SAFETY: the last reference is gone; the pointer came from Box::leak
     // of a `Task<F>`. The stage is `Consumed` (THE invariant: the future
     // and output were dropped on the executor's thread), so this frees
@@ -376,6 +383,7 @@ unsafe fn dealloc<F: Future>(task: TaskRef) {
 }
 
 unsafe fn dealloc_header(task: TaskRef) {
+    task.header().free_check.freed();
     // SAFETY: the last reference is gone; block_on's header was leaked from
     // a `Box<Header>`.
     drop(unsafe { Box::from_raw(task.0.as_ptr()) });

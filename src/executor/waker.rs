@@ -235,6 +235,7 @@ fn push_local(task: TaskRef) -> bool {
 fn drop_waker(ptr: *const ()) {
     let task = TaskRef::from_raw(ptr);
     let state = &task.header().state;
+    task.header().free_check.last_use();
     // Relaxed: only a first guess for the CAS below, which re-reads.
     let mut current = state.load(Ordering::Relaxed);
     loop {

@@ -40,7 +40,7 @@ use std::task::Waker;
 use super::home::{self, Parked};
 use super::waiters::Waiters;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use crate::sync::{Mutex, UnsafeCell};
+use crate::sync::{FreeCheck, Mutex, UnsafeCell};
 
 const KIND: usize = 0b0011;
 const PENDING: usize = 0;
@@ -83,6 +83,9 @@ pub(crate) struct Inner<T, E> {
     slow: ManuallyDrop<Mutex<Slow<T, E>>>,
     pub(crate) created_at: &'static Location<'static>,
     describe: fn(&E) -> String,
+    /// Zero-sized; under loom it checks that the free comes after every
+    /// reference's last use (see `FreeCheck` in src/sync.rs).
+    free_check: FreeCheck,
 }
 
 struct Slow<T, E> {
@@ -404,6 +407,7 @@ impl<T, E> Ref<T, E> {
             })),
             created_at: at,
             describe: describe::<E>,
+            free_check: FreeCheck::new(),
         });
         // SAFETY: written just above.
         let inner = unsafe { slot.assume_init() };
@@ -433,6 +437,8 @@ impl<T, E> Ref<T, E> {
         // Acquire: pairs with the Release decrements of every other
         // reference, so all their uses happen before the drop.
         fence(Ordering::Acquire);
+        // SAFETY: no reference remains; this one ends before the free.
+        unsafe { ptr.as_ref() }.free_check.freed();
         // SAFETY: made by `Box::leak` in `new`; no reference remains.
         drop(unsafe { Box::from_raw(ptr.as_ptr()) });
     }
@@ -446,6 +452,7 @@ impl<T, E> Ref<T, E> {
     /// `Inner` is freed, which Miri rightly reports.)
     #[inline]
     fn settle_fast(this: &Self) -> bool {
+        this.free_check.last_use();
         let mut word = this.word.load(Ordering::Relaxed);
         while word & SLOW == 0 {
             // Release: publishes the outcome (see `state`). The kind bits
@@ -490,6 +497,7 @@ impl<T, E> Clone for Ref<T, E> {
 
 impl<T, E> Drop for Ref<T, E> {
     fn drop(&mut self) {
+        self.free_check.last_use();
         // Release: our uses of the `Inner` happen before whoever frees it.
         if self.word.fetch_sub(REF, Ordering::Release) & !(REF - 1) == REF {
             // SAFETY: that was the last reference, and we gave it up.
