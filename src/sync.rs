@@ -193,7 +193,7 @@ pub(crate) use const_thread_local;
 /// [`FreeCheck::freed`], a write. Under loom that write races with any
 /// `last_use` that does not happen-before it, and the model fails with a
 /// causality violation. In a normal build it is zero-sized and both calls
-/// are no-ops. (Seeded bugs `task-release-relaxed`, `waker-drop-relaxed`,
+/// are no-ops. (Seeded bugs `exec-release-relaxed`, `exec-waker-drop-relaxed`,
 /// `promise-ref-drop-relaxed` in tests/seeded_bugs/ are caught through it.)
 #[derive(Debug, Default)]
 pub(crate) struct FreeCheck {
@@ -221,4 +221,15 @@ impl FreeCheck {
         #[cfg(async_primer_loom)]
         self.cell.with_mut(|_| ());
     }
+}
+
+/// True when a guard that restores a thread-local on drop should leave it
+/// alone: under loom, while a panic unwinds. Loom reports a deadlock by
+/// panicking from inside its scheduler, and touching one of its
+/// thread-locals during that unwinding aborts the whole test binary, which
+/// hides every other model's result. The model is over at that point, so
+/// the stale pointer is never read. Always false in a normal build.
+#[inline(always)]
+pub(crate) fn skip_thread_local_cleanup() -> bool {
+    cfg!(async_primer_loom) && std::thread::panicking()
 }

@@ -975,6 +975,9 @@ struct Enter {
 impl Drop for Enter {
     #[inline]
     fn drop(&mut self) {
+        if crate::sync::skip_thread_local_cleanup() {
+            return;
+        }
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
 }

@@ -188,6 +188,9 @@ pub(crate) struct LocalGuard {
 impl Drop for LocalGuard {
     #[inline]
     fn drop(&mut self) {
+        if crate::sync::skip_thread_local_cleanup() {
+            return;
+        }
         if let Some(previous) = self.previous.take() {
             let _ = LOCAL.try_with(|l| l.set(previous));
         }

@@ -284,6 +284,9 @@ pub(crate) struct EnterGuard {
 impl Drop for EnterGuard {
     #[inline]
     fn drop(&mut self) {
+        if crate::sync::skip_thread_local_cleanup() {
+            return;
+        }
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
 }

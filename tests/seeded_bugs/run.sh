@@ -30,7 +30,7 @@
 #   # caught-by: loom_<file>::<model>  or  <test file>::<test name>
 #
 # tests/seeded_bugs/open/ holds bugs no model catches yet (not run here;
-# see /work/notes/seeded.md): run one with `run.sh` after moving it up.
+# see README.md here): run one with `run.sh` after moving it up.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/seeded_bugs"
