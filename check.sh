@@ -12,7 +12,9 @@
 #      (scripts/modcycles.py)
 #   2. clippy, all targets, warnings are errors
 #   3. cargo test: unit, integration, doc tests and the guide chapters
-#   4. the loom models (tests/loom_*.rs), in release, under --cfg async_primer_loom
+#   4. the loom models (tests/loom_*.rs), in release, under --cfg async_primer_loom,
+#      then a fixed sample of the seeded-bug catalogue (tests/seeded_bugs/: each
+#      bug must make its named model fail; run.sh without --sample runs all)
 #   5. cargo doc, warnings are errors
 #   6. every example, each must exit 0
 #   7. Miri on the unit and integration tests
@@ -65,6 +67,9 @@ for t in $loom_tests; do
   RUSTFLAGS="--cfg async_primer_loom" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
     CARGO_TARGET_DIR=target/loom cargo +stable test --locked --release --test "$t" -- --test-threads=2
 done
+
+current="seeded bugs (sample)"; step "$current"
+SEEDED_TARGET=target/seeded tests/seeded_bugs/run.sh --sample
 
 current="cargo doc"; step "$current"
 RUSTDOCFLAGS="-D warnings" cargo +stable doc --locked --no-deps
