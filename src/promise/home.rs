@@ -161,6 +161,13 @@ impl Future for Courier {
                 crate::executor::queue_microtask(job);
             }
         }
+        // For the stall report: this one waits by design.
+        crate::executor::note_wait(
+            "promises settled on other threads (it brings their reactions here; waiting is its job)",
+            None,
+            None,
+            None,
+        );
         Poll::Pending
     }
 }
