@@ -303,7 +303,9 @@ impl RunLoop {
             };
             observer.poll_ended(&self.block_on_info(), end);
         }
-        self.report_wakes_by(before, 0);
+        if self.every_event {
+            self.report_wakes_by(before, 0);
+        }
         self.run_microtasks();
         if polled.is_pending() && self.observer.is_some() && pending_end(header) == lost() {
             // Its waker is gone and nobody woke it: ask the observer now,
@@ -525,7 +527,9 @@ impl RunLoop {
             self.complete(task, ending);
         }
         // Everything this task woke, including whoever awaited its end.
-        self.report_wakes_by(before, id);
+        if self.every_event {
+            self.report_wakes_by(before, id);
+        }
         self.run_microtasks();
         true
     }
