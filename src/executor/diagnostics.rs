@@ -238,15 +238,13 @@ impl Observer for Diagnostics {
     }
 
     fn finished(&self, task: &TaskDesc<'_>, ending: &Ending) {
-        if let Ending::Panicked {
-            message,
-            detached: Some(_),
-        } = ending
-        {
-            self.report(Diagnostic::DetachedPanic {
-                task: &task.describe(),
-                message,
-            });
+        if let Ending::Panicked(panic) = ending {
+            if panic.detached.is_some() {
+                self.report(Diagnostic::DetachedPanic {
+                    task: &task.describe(),
+                    message: &panic.message,
+                });
+            }
         }
     }
 

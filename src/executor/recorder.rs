@@ -173,7 +173,7 @@ impl Observer for Recorder {
             // Aborted, or dropped with the executor.
             TaskEnding::Aborted => Ending::Aborted,
             // The payload stays with the JoinHandle; the message is enough.
-            TaskEnding::Panicked { message, .. } => Ending::Panicked(message.clone()),
+            TaskEnding::Panicked(panic) => Ending::Panicked(panic.message.clone()),
         };
         let task = u64::from(task.id);
         self.push(EventKind::Finished { task, ending });

@@ -209,6 +209,7 @@ impl RunLoop {
     }
 
     /// The task being polled waits on `wait` (see `observer::Wait`).
+    #[inline]
     pub(crate) fn note_wait(&self, wait: Wait) {
         if let (true, Some(task)) = (self.explain, self.current.get()) {
             match task.header().id {
@@ -224,6 +225,7 @@ impl RunLoop {
         self.current.get().map(|t| t.header().id)
     }
 
+    #[cold]
     fn set_wait(&self, task: TaskRef, wait: Option<Wait>) {
         let index = task.header().index.get() as usize;
         let mut waits = self.waits.borrow_mut();
@@ -543,7 +545,7 @@ impl RunLoop {
             .join_waker
             .with_mut(|w| unsafe { (*w).take() });
         if let Some(observer) = &self.observer {
-            if self.every_event || matches!(ending, Ending::Panicked { .. }) {
+            if self.every_event || matches!(ending, Ending::Panicked(_)) {
                 self.with_info(task, |info| observer.finished(info, &ending));
             }
         }
@@ -553,13 +555,9 @@ impl RunLoop {
         if prev & SCHEDULED == 0 {
             self.remove(task);
         } // else: queued; the pop that finds it COMPLETE removes it.
-        if let Ending::Panicked {
-            detached: Some(payload),
-            ..
-        } = ending
-        {
+        if let Ending::Panicked(panic) = ending {
             // The payload's destructor is user code too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(panic)));
         }
         if let Some(waiter) = waiter {
             waiter.wake();

@@ -102,12 +102,16 @@ pub(crate) enum Ending {
     Returned,
     /// It was aborted before it finished.
     Aborted,
-    /// It panicked. `detached` holds the payload when no JoinHandle wants
-    /// it (it is then reported instead).
-    Panicked {
-        message: String,
-        detached: Option<Box<dyn Any + Send>>,
-    },
+    /// It panicked. Boxed: panics are rare, and this enum travels with
+    /// every poll's result, which should stay two words.
+    Panicked(Box<Panic>),
+}
+
+/// What is known of a task's panic.
+pub(crate) struct Panic {
+    pub(crate) message: String,
+    /// The payload, when no JoinHandle wants it (it is reported instead).
+    pub(crate) detached: Option<Box<dyn Any + Send>>,
 }
 
 /// The typed operations on a task, as plain function pointers.
@@ -301,39 +305,37 @@ unsafe fn cancel<F: Future>(task: TaskRef) -> Ran {
 /// it (a value) or hands it back for reporting (a panic) when detached.
 fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Ran {
     drop_future_in_place::<F>(task);
-    let ending = match &result {
-        Ok(_) => Ending::Returned,
-        Err(error) if error.is_aborted() => Ending::Aborted,
-        Err(error) => Ending::Panicked {
-            message: error.to_string(),
-            detached: None,
-        },
-    };
     // Relaxed: JOIN only ever changes on this thread (the JoinHandle is
     // `!Send`), so there is nothing to synchronise with.
     if task.header().state.load(Ordering::Relaxed) & JOIN != 0 {
-        let stage = match result {
-            Ok(value) => Stage::Done(value),
-            Err(error) => Stage::Failed(error),
+        let (stage, ending) = match result {
+            Ok(value) => (Stage::Done(value), Ending::Returned),
+            Err(error) if error.is_aborted() => (Stage::Failed(error), Ending::Aborted),
+            Err(error) => {
+                let panic = Panic {
+                    message: error.to_string(),
+                    detached: None,
+                };
+                (Stage::Failed(error), Ending::Panicked(Box::new(panic)))
+            }
         };
         replace_stage::<F>(task, stage);
         return Ran::Finished(ending);
     }
     // Detached: nobody wants the result.
-    match (result, ending) {
-        (Err(error), Ending::Panicked { .. }) => {
-            let payload = error.into_panic();
-            let message = panic_message(&*payload).to_string();
-            Ran::Finished(Ending::Panicked {
-                message,
-                detached: Some(payload),
-            })
-        }
-        (result, ending) => {
+    match result {
+        Ok(value) => {
             // A value's destructor is user code too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
-            Ran::Finished(ending)
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+            Ran::Finished(Ending::Returned)
         }
+        Err(error) => match error.try_into_panic() {
+            Ok(payload) => Ran::Finished(Ending::Panicked(Box::new(Panic {
+                message: panic_message(&*payload).to_string(),
+                detached: Some(payload),
+            }))),
+            Err(_aborted) => Ran::Finished(Ending::Aborted),
+        },
     }
 }
 
