@@ -105,6 +105,7 @@ use std::panic::Location;
 /// assert_eq!(answer, 42);
 /// ```
 #[track_caller]
+#[inline]
 pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
     // Speed: an executor left with nothing at all (no task, timer or
     // microtask) is kept for this thread's next `block_on` instead of being

@@ -862,12 +862,14 @@ impl RunLoop {
     }
 
     /// How many tasks are alive (spawned and not yet finished).
+    #[inline]
     pub(crate) fn live_tasks(&self) -> usize {
         self.tasks.borrow().len()
     }
 
     /// Nothing left that a fresh run loop would not have: no task, no
     /// armed timer, no microtask.
+    #[inline]
     pub(crate) fn is_idle(&self) -> bool {
         self.live_tasks() == 0 && self.driver.armed() == 0 && self.microtasks.borrow().is_empty()
     }
