@@ -290,7 +290,6 @@ pub fn current_task() -> Option<TaskInfo> {
             id: u64::from(t.id),
             name: t.name.map(str::to_string),
             spawned_at: t.spawned_at,
-            parent: t.parent.map(u64::from),
         })
     })
     .flatten()

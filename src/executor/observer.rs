@@ -29,7 +29,8 @@ pub(crate) struct TaskDesc<'a> {
     pub(crate) name: Option<&'a str>,
     /// Where `spawn` (or `block_on`) was called.
     pub(crate) spawned_at: &'static Location<'static>,
-    /// The task that was running when this one was spawned.
+    /// The task that was running when this one was spawned (only in the
+    /// `spawned` event; not kept afterwards).
     pub(crate) parent: Option<u32>,
 }
 

@@ -102,7 +102,6 @@ pub(crate) enum Drive<T> {
 /// table: most tasks have none, and a small slot keeps spawn cheap).
 pub(crate) struct Spawned {
     at: &'static Location<'static>,
-    parent: Option<u32>,
 }
 
 /// The half of an executor that lives on its thread.
@@ -194,16 +193,21 @@ impl RunLoop {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1).max(1));
         let task = TaskRef::new(future, self.inbox.clone(), id);
-        let parent = self.current.get().map(|t| t.header().id);
+        if let Some(observer) = self.chatty() {
+            // The parent is told here only, not kept: one word less per task.
+            observer.spawned(&TaskDesc {
+                id,
+                name: name.as_deref(),
+                spawned_at: at,
+                parent: self.current.get().map(|t| t.header().id),
+            });
+            self.spawned_now.borrow_mut().push(task);
+        }
         if let Some(name) = name {
             self.names.borrow_mut().insert(id, name);
         }
-        let index = self.tasks.borrow_mut().insert(task, Spawned { at, parent });
+        let index = self.tasks.borrow_mut().insert(task, Spawned { at });
         task.header().index.set(index as u32);
-        if let Some(observer) = self.chatty() {
-            self.with_info(task, |info| observer.spawned(info));
-            self.spawned_now.borrow_mut().push(task);
-        }
         self.ready.borrow_mut().push(task);
         task
     }
@@ -995,7 +999,7 @@ fn info_of<'a>(task: TaskRef, spawned: &Spawned, names: &'a HashMap<u32, String>
             false => names.get(&id).map(String::as_str),
         },
         spawned_at: spawned.at,
-        parent: spawned.parent,
+        parent: None,
     }
 }
 

@@ -26,7 +26,6 @@ pub struct TaskInfo {
     pub(crate) id: u64,
     pub(crate) name: Option<String>,
     pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) parent: Option<u64>,
 }
 
 impl TaskInfo {
@@ -64,21 +63,6 @@ impl TaskInfo {
     /// ```
     pub fn spawned_at(&self) -> &'static Location<'static> {
         self.spawned_at
-    }
-}
-
-impl TaskInfo {
-    /// The task that was running when this one was spawned (0 for
-    /// `block_on`'s future), if any.
-    ///
-    /// ```
-    /// async_primer::block_on(async {
-    ///     let h = async_primer::spawn(async { async_primer::executor::current_task().unwrap() });
-    ///     assert_eq!(h.await.unwrap().parent(), Some(0));
-    /// });
-    /// ```
-    pub fn parent(&self) -> Option<u64> {
-        self.parent
     }
 }
 
