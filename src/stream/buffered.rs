@@ -161,15 +161,11 @@ where
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let busy = self.in_flight.busy();
-        if self.stream_done {
-            return (busy, Some(busy));
-        }
-        let (lower, upper) = self.stream.size_hint();
-        (
-            lower.saturating_add(busy),
-            upper.and_then(|u| u.checked_add(busy)),
-        )
+        let source = match self.stream_done {
+            true => (0, Some(0)),
+            false => self.stream.size_hint(),
+        };
+        self.in_flight.size_hint(source, self.stream_done)
     }
 }
 

@@ -106,6 +106,24 @@ impl<Fut: Future> InFlight<Fut> {
         self.busy
     }
 
+    /// The size hint of a buffering stream: what is in flight, plus what
+    /// the source may still give (`source`), unless it is done.
+    pub(super) fn size_hint(
+        &self,
+        source: (usize, Option<usize>),
+        source_done: bool,
+    ) -> (usize, Option<usize>) {
+        let busy = self.busy;
+        if source_done {
+            return (busy, Some(busy));
+        }
+        let (lower, upper) = source;
+        (
+            lower.saturating_add(busy),
+            upper.and_then(|u| u.checked_add(busy)),
+        )
+    }
+
     /// The waker to wake when a slot is woken: the task polling the stream.
     pub(super) fn register(&self, waker: &Waker) {
         self.wake_list.set_parent_waker(waker);
