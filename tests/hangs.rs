@@ -205,6 +205,40 @@ fn a_poll_that_blocks_is_reported_while_it_still_blocks() {
 }
 
 #[test]
+fn futures_block_on_inside_a_task_is_reported_while_it_blocks() {
+    use async_primer::promise::Promise;
+    use std::future::IntoFuture;
+    let (reports_tx, reports) = std_mpsc::channel();
+    let (rescue_tx, rescue_rx) = std_mpsc::channel::<async_primer::promise::Resolver<u32>>();
+    let runner = thread::spawn(move || {
+        let ex = reporting(reports_tx, Some(Duration::from_millis(100)));
+        ex.block_on(async move {
+            let (answer, resolver) = Promise::<u32>::with_resolvers();
+            let reaction = answer.then(|n| n + 1); // needs this executor to run
+            let stuck = spawn_named("stuck", async move {
+                // The bug: a blocking block_on inside a task, waiting for a
+                // reaction that only this (now blocked) executor can run.
+                futures::executor::block_on(reaction.into_future())
+            });
+            // Only another thread can still settle it: hand it the resolver.
+            rescue_tx.send(resolver).unwrap();
+            let _ = stuck.await;
+        });
+    });
+    let live = expect_report(&reports, "and still is");
+    // Task #1 is the promises' courier; the stuck task is #2.
+    assert!(live.contains("task #2 (spawned at tests/hangs.rs"), "{live}");
+    assert!(!runner.is_finished(), "reported while the poll still blocks");
+    // Even a settle from here cannot help: the reaction must run on the
+    // executor that is blocked. This is the bug the report is about, so
+    // the runner thread is left blocked (the test process ends it).
+    let resolver = rescue_rx.recv_timeout(BOUND).unwrap();
+    resolver.resolve(41);
+    thread::sleep(Duration::from_millis(200));
+    assert!(!runner.is_finished(), "nothing can unblock it");
+}
+
+#[test]
 fn a_blocking_call_is_visible_under_virtual_time_too() {
     let (reports_tx, reports) = std_mpsc::channel();
     let blocked = reports_tx.clone();
