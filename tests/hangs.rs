@@ -227,8 +227,14 @@ fn futures_block_on_inside_a_task_is_reported_while_it_blocks() {
     });
     let live = expect_report(&reports, "and still is");
     // Task #1 is the promises' courier; the stuck task is #2.
-    assert!(live.contains("task #2 (spawned at tests/hangs.rs"), "{live}");
-    assert!(!runner.is_finished(), "reported while the poll still blocks");
+    assert!(
+        live.contains("task #2 (spawned at tests/hangs.rs"),
+        "{live}"
+    );
+    assert!(
+        !runner.is_finished(),
+        "reported while the poll still blocks"
+    );
     // Even a settle from here cannot help: the reaction must run on the
     // executor that is blocked. This is the bug the report is about, so
     // the runner thread is left blocked (the test process ends it).

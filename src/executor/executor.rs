@@ -51,8 +51,14 @@ use std::time::{Duration, Instant};
 /// [`JoinError`](super::JoinError).
 pub struct Executor {
     // Boxed so the run loop has a stable address: the thread-local
-    // "current executor" points at it while it runs.
-    run_loop: Box<RunLoop>,
+    // "current executor" points at it while it runs. One box, so that an
+    // `Executor` is one pointer (the free `block_on` keeps one in a
+    // thread-local and moves it in and out at every call).
+    parts: Box<Parts>,
+}
+
+struct Parts {
+    run_loop: RunLoop,
     /// Set by `Builder::record`: the trace observer's shared list.
     recorder: Option<Recorder>,
 }
@@ -98,7 +104,7 @@ impl Executor {
     #[track_caller]
     #[inline]
     pub fn block_on<F: IntoFuture>(&self, future: F) -> F::Output {
-        self.run_loop.block_on(future.into_future())
+        self.parts.run_loop.block_on(future.into_future())
     }
 
     /// Starts `future` as a task and returns its [`JoinHandle`]. The task
@@ -120,6 +126,7 @@ impl Executor {
         F::Output: 'static,
     {
         let task = self
+            .parts
             .run_loop
             .spawn(future.into_future(), None, Location::caller());
         JoinHandle::new(task)
@@ -147,6 +154,7 @@ impl Executor {
     {
         let name = Some(name.into());
         let task = self
+            .parts
             .run_loop
             .spawn(future.into_future(), name, Location::caller());
         JoinHandle::new(task)
@@ -167,7 +175,7 @@ impl Executor {
         if super::run_loop::with_current(|_| ()).is_some() {
             panic!("run_until_stalled called while an executor is already running on this thread");
         }
-        self.run_loop.run_until_stalled()
+        self.parts.run_loop.run_until_stalled()
     }
 
     /// This executor's clock (virtual under virtual time).
@@ -177,7 +185,7 @@ impl Executor {
     /// assert!(ex.now() <= std::time::Instant::now());
     /// ```
     pub fn now(&self) -> Instant {
-        self.run_loop.now()
+        self.parts.run_loop.now()
     }
 
     /// How many tasks are alive (spawned and not yet finished).
@@ -190,7 +198,7 @@ impl Executor {
     /// assert_eq!(ex.tasks(), 0);
     /// ```
     pub fn tasks(&self) -> usize {
-        self.run_loop.live_tasks()
+        self.parts.run_loop.live_tasks()
     }
 
     /// What this executor has done so far, for a timeline, a Perfetto
@@ -204,7 +212,7 @@ impl Executor {
     /// ```
     #[track_caller]
     pub fn recording(&self) -> Recording {
-        match &self.recorder {
+        match &self.parts.recorder {
             Some(recorder) => Recording::new(recorder.events(), recorder.is_virtual()),
             None => panic!(
                 "recording() called on an executor that does not record: build it with \
@@ -214,7 +222,7 @@ impl Executor {
     }
 
     pub(crate) fn run_loop(&self) -> &RunLoop {
-        &self.run_loop
+        &self.parts.run_loop
     }
 }
 
@@ -445,8 +453,10 @@ impl Builder {
             (one, other) => one.or(other),
         };
         Executor {
-            run_loop: Box::new(RunLoop::new(self.virtual_time, self.seed, observer)),
-            recorder,
+            parts: Box::new(Parts {
+                run_loop: RunLoop::new(self.virtual_time, self.seed, observer),
+                recorder,
+            }),
         }
     }
 }
