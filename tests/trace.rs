@@ -303,3 +303,44 @@ fn html_page_is_self_contained() {
         recording.events().len()
     );
 }
+
+#[test]
+fn a_sleep_records_the_timer_it_armed_and_when_it_fired() {
+    use async_primer::executor::Executor;
+    use async_primer::trace::{EventKind, Wake};
+    let ex = Executor::builder().virtual_time().seed(1).record().build();
+    ex.block_on(async {
+        let napper = async_primer::spawn(async {
+            async_primer::time::sleep(Duration::from_millis(250)).await;
+        });
+        napper.await.unwrap();
+    });
+    let recording = ex.recording();
+    let events = recording.events();
+    let armed: Vec<(u64, Duration)> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::TimerArmed { task, deadline } => Some((task, deadline)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(armed, [(1, Duration::from_millis(250))]);
+    let armed_at = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::TimerArmed { .. }))
+        .unwrap();
+    let fired_at = events
+        .iter()
+        .position(|e| {
+            matches!(
+                e.kind,
+                EventKind::Woken {
+                    task: 1,
+                    by: Wake::Timer
+                }
+            )
+        })
+        .unwrap();
+    assert!(armed_at < fired_at);
+    assert_eq!(events[fired_at].at, Duration::from_millis(250));
+}

@@ -152,6 +152,9 @@ pub(crate) trait Observer {
     fn woken(&self, _task: u32, _by: WakeSource) {}
     /// `count` timers fired.
     fn timers_fired(&self, _count: usize) {}
+    /// A poll of `task` armed a timer for `deadline` (from the clock's
+    /// start). Told only to an observer of every event.
+    fn timer_armed(&self, _task: u32, _deadline: Duration) {}
     /// `count` microtasks ran.
     fn microtasks_ran(&self, _count: usize) {}
     /// The (virtual) clock jumped forward to this offset from its start.
@@ -198,6 +201,10 @@ impl Observer for Fanout {
     fn timers_fired(&self, count: usize) {
         self.0.timers_fired(count);
         self.1.timers_fired(count);
+    }
+    fn timer_armed(&self, task: u32, deadline: Duration) {
+        self.0.timer_armed(task, deadline);
+        self.1.timer_armed(task, deadline);
     }
     fn microtasks_ran(&self, count: usize) {
         self.0.microtasks_ran(count);

@@ -158,6 +158,13 @@ impl Observer for Recorder {
         self.push(EventKind::TimersFired { count });
     }
 
+    fn timer_armed(&self, task: u32, deadline: Duration) {
+        self.push(EventKind::TimerArmed {
+            task: u64::from(task),
+            deadline,
+        });
+    }
+
     fn microtasks_ran(&self, count: usize) {
         self.push(EventKind::MicrotasksRan { count });
     }

@@ -153,6 +153,11 @@ impl RunLoop {
     ) -> RunLoop {
         let inbox = Arc::new(TaskInbox::new());
         let jobs = Arc::new(AtomicUsize::new(0));
+        let every_event = observer.as_ref().is_some_and(|o| o.wants_every_event());
+        let driver = Rc::new(Driver::new(virtual_time));
+        if every_event {
+            driver.log_arming(); // for `timer_armed` events
+        }
         RunLoop {
             pool: Pool::new(inbox.clone(), jobs.clone()),
             jobs,
@@ -162,8 +167,8 @@ impl RunLoop {
             microtasks: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(TaskList::new()),
             names: RefCell::new(HashMap::new()),
-            driver: Rc::new(Driver::new(virtual_time)),
-            every_event: observer.as_ref().is_some_and(|o| o.wants_every_event()),
+            driver,
+            every_event,
             explain: observer.as_ref().is_some_and(|o| o.wants_waits()),
             waits: RefCell::new(Vec::new()),
             spawned_now: RefCell::new(Vec::new()),
@@ -780,6 +785,9 @@ impl RunLoop {
         let Some(observer) = self.chatty() else {
             return;
         };
+        // The timers this poll armed.
+        self.driver
+            .take_armed(|deadline| observer.timer_armed(poller, deadline));
         let by = |id| match id == poller {
             true => WakeSource::Itself,
             false => WakeSource::Task(poller),

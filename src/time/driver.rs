@@ -82,6 +82,9 @@ pub(crate) struct Driver {
     /// Scratch space for `fire_due`, kept between calls so that firing
     /// timers does not allocate a fresh vector every turn.
     due: RefCell<Vec<Waker>>,
+    /// Deadlines armed since the run loop last asked, when an observer of
+    /// every event (a trace) wants them; `None` otherwise.
+    arming_log: RefCell<Option<Vec<Instant>>>,
 }
 
 impl Driver {
@@ -90,6 +93,7 @@ impl Driver {
             virtual_base: virtual_time.then(Instant::now),
             epoch: Instant::now(),
             due: RefCell::new(Vec::new()),
+            arming_log: RefCell::new(None),
             offset: Cell::new(Duration::ZERO),
             timers: RefCell::new(Timers::default()),
             armed: Cell::new(0),
@@ -121,6 +125,24 @@ impl Driver {
         }
     }
 
+    /// From now on, remember each deadline armed, for `take_armed`.
+    pub(crate) fn log_arming(&self) {
+        *self.arming_log.borrow_mut() = Some(Vec::new());
+    }
+
+    /// The deadlines armed since the last call, as offsets from the
+    /// clock's start.
+    pub(crate) fn take_armed(&self, mut each: impl FnMut(Duration)) {
+        let start = self.virtual_base.unwrap_or(self.epoch);
+        let armed = match self.arming_log.borrow_mut().as_mut() {
+            Some(log) => std::mem::take(log),
+            None => return,
+        };
+        for deadline in armed {
+            each(deadline.saturating_duration_since(start));
+        }
+    }
+
     /// Under virtual time, moves the clock forward to `to` (never back).
     pub(crate) fn advance_to(&self, to: Instant) {
         if let Some(base) = self.virtual_base {
@@ -146,6 +168,9 @@ impl Driver {
 
     /// Registers `waker` to be woken at `deadline`.
     pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> TimerKey {
+        if let Some(log) = self.arming_log.borrow_mut().as_mut() {
+            log.push(deadline);
+        }
         let mut t = self.timers.borrow_mut();
         let seq = t.next_seq;
         t.next_seq += 1;

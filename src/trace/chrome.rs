@@ -244,6 +244,13 @@ fn slices(events: &[Event]) -> Vec<Slice> {
             EventKind::TimersFired { count } => {
                 out.push(executor(format!("timers fired ({count})"), "{}".into()));
             }
+            EventKind::TimerArmed { task, deadline } => {
+                let args = format!(
+                    r#"{{"task":{task},"deadline_us":{}}}"#,
+                    deadline.as_micros()
+                );
+                out.push(executor(format!("timer armed by #{task}"), args));
+            }
             EventKind::MicrotasksRan { count } => {
                 out.push(executor(format!("microtasks ({count})"), "{}".into()));
             }

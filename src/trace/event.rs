@@ -80,6 +80,13 @@ pub enum EventKind {
         /// Who woke it.
         by: Wake,
     },
+    /// A poll of `task` armed a timer (a `sleep`, a `timeout`, ...).
+    TimerArmed {
+        /// The task whose poll armed it.
+        task: u64,
+        /// When it is due, from the executor's start.
+        deadline: Duration,
+    },
     /// Due timers fired (their tasks' wakes follow as `Woken`).
     TimersFired {
         /// How many.
@@ -132,6 +139,7 @@ impl EventKind {
             | EventKind::PollStarted { task }
             | EventKind::PollEnded { task, .. }
             | EventKind::Woken { task, .. }
+            | EventKind::TimerArmed { task, .. }
             | EventKind::Finished { task, .. } => Some(*task),
             _ => None,
         }

@@ -114,6 +114,9 @@ pub(crate) fn describe(event: &Event, name: &dyn Fn(u64) -> String) -> String {
                 by.describe()
             )
         }
+        EventKind::TimerArmed { task, deadline } => {
+            format!("{} armed a timer, due at {deadline:?}", name(*task))
+        }
         EventKind::TimersFired { count } => format!("{count} timer(s) fired"),
         EventKind::MicrotasksRan { count } => format!("{count} microtask(s) ran"),
         EventKind::MicrotaskPanicked { message } => format!("a microtask panicked: {message}"),

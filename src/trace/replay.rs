@@ -109,6 +109,7 @@ fn apply(now: &mut Snapshot, kind: &EventKind) {
         }
         // The rest changes no task's state.
         EventKind::TimersFired { .. }
+        | EventKind::TimerArmed { .. }
         | EventKind::MicrotasksRan { .. }
         | EventKind::MicrotaskPanicked { .. }
         | EventKind::ClockMoved { .. }
@@ -134,21 +135,33 @@ fn fill_microtasks(events: &[Event], out: &mut [Snapshot]) {
     }
 }
 
-/// A timer wake of task T at time t: T held a timer from its last poll.
+/// A timer of task T is pending from the event that armed it to the timer
+/// wake of T that fired it (a timer dropped unfired, say a `timeout` that
+/// lost, is shown until T's next poll).
 fn fill_timers(events: &[Event], out: &mut [Snapshot]) {
-    let mut last_poll_end: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut armed: BTreeMap<u64, Vec<(usize, Duration)>> = BTreeMap::new();
     for (i, event) in events.iter().enumerate() {
         match event.kind {
-            EventKind::PollEnded { task, .. } => {
-                last_poll_end.insert(task, i);
+            EventKind::TimerArmed { task, deadline } => {
+                armed.entry(task).or_default().push((i, deadline));
+            }
+            EventKind::PollStarted { task } => {
+                // Timers the task still needs are armed again by this poll
+                // (or were already due); drop the ones that never fired.
+                for (from, deadline) in armed.remove(&task).unwrap_or_default() {
+                    for snap in &mut out[from..i] {
+                        snap.timers.push((task, deadline));
+                    }
+                }
             }
             EventKind::Woken {
                 task,
                 by: Wake::Timer,
             } => {
-                let from = last_poll_end.get(&task).copied().unwrap_or(0);
-                for snap in &mut out[from..i] {
-                    snap.timers.push((task, event.at));
+                for (from, deadline) in armed.remove(&task).unwrap_or_default() {
+                    for snap in &mut out[from..i] {
+                        snap.timers.push((task, deadline));
+                    }
                 }
             }
             _ => {}
