@@ -302,15 +302,11 @@ async fn via_callback(load: fn(Box<dyn FnOnce(String)>)) -> Result<String, Fetch
     Ok(rx.await.expect("the callback delivers the page"))
 }
 
-fn main() {
-    let mut timings: Vec<(&str, u128, u128)> = Vec::new();
-    let mut legend = false;
-
-    println!("The page, in every style:\n  {PAGE}");
-
-    println!("\n== 0. What asynchronous means ==");
-    println!("Three requests start together; each finishes when it is ready:");
-    let ((), timeline) = section(async {
+/// Section 0: three requests at once. Its recording is also the guide's
+/// picture of the tour (`--svg FILE`, chapter 4).
+fn section_zero() -> async_primer::trace::Recording {
+    let ex = Executor::builder().virtual_time().seed(1).record().build();
+    ex.block_on(async {
         let start = now();
         let handles = ["/home", "/news", "/weather"]
             .map(|url| spawn_named(url, async move { drop(fetch(url).await) }));
@@ -319,7 +315,26 @@ fn main() {
         }
         assert_eq!(ms(start), 300, "the slowest request, not the sum");
     });
-    show(&timeline, &mut legend);
+    ex.recording()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, path] = args.as_slice() {
+        if flag == "--svg" {
+            std::fs::write(path, section_zero().svg()).expect("could not write the SVG");
+            println!("wrote {path}");
+            return;
+        }
+    }
+    let mut timings: Vec<(&str, u128, u128)> = Vec::new();
+    let mut legend = false;
+
+    println!("The page, in every style:\n  {PAGE}");
+
+    println!("\n== 0. What asynchronous means ==");
+    println!("Three requests start together; each finishes when it is ready:");
+    show(&section_zero().timeline(), &mut legend);
     println!("Nobody waited in line: it took 300 ms, the slowest request, not the sum.");
 
     println!("\n== 1. Callbacks: nested (in a row), then counting answers (at once) ==");
@@ -391,4 +406,20 @@ fn main() {
         assert_eq!((*seq, *conc), (600, 300), "{style}");
     }
     println!("\nNext: the guide (`cargo doc --open`, module `guide`) and the other examples.");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The guide's picture of the tour (docs/img/tour.svg, chapter 4) is
+    /// section 0's recording. If this fails, regenerate it:
+    /// `cargo run --example tour -- --svg docs/img/tour.svg`
+    #[test]
+    fn guide_picture_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/img/tour.svg");
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == super::section_zero().svg(),
+            "docs/img/tour.svg is stale: run `cargo run --example tour -- --svg docs/img/tour.svg`"
+        );
+    }
 }
