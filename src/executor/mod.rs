@@ -38,23 +38,25 @@
 //!
 //! 1. `task.rs`: one allocation per task (header, state bits, reference
 //!    count, the future then its output) and its states;
-//! 2. `queues.rs`: where tasks wait: the ready queue (FIFO, or
-//!    [seeded](Builder::seed)), the inbox for wakes from other threads
-//!    (and parking), the list of live tasks;
+//! 2. `queues.rs`: where woken tasks wait: the ready queue (FIFO, or
+//!    [seeded](Builder::seed)) and the inbox for wakes from other threads
+//!    (and parking);
 //! 3. `waker.rs`: what a waker is; wake = set SCHEDULED, push to the local
 //!    or the remote queue;
 //! 4. `run_loop.rs`: spawn, `block_on`, one turn, run a task, complete,
-//!    park, shut down; and the observer seam it calls at fixed points.
+//!    microtasks, timers, park, shut down.
 //!
-//! Around it, read after: `join_handle.rs` and `join_error.rs` (waiting
-//! for a task's result), `observer.rs` (the seam), `diagnostic.rs`
+//! Around it, read after: `task_list.rs` (the slab of live tasks),
+//! `seam.rs` (what the run loop tells an observer at each fixed point) and
+//! `observer.rs` (the observer interface itself), `join_handle.rs` and
+//! `join_error.rs` (waiting for a task's result), `diagnostic.rs`
 //! ([`Diagnostic`] and the table of what is detected), `diagnostics.rs`
 //! (the observer that makes those reports), `watchdog.rs` (the monitor
 //! thread that catches a poll while it blocks), `recorder.rs` (the observer
 //! behind [`Builder::record`]), `blocking.rs` ([`spawn_blocking`]),
 //! `set_timeout.rs`, `task_info.rs` ([`current_task`]),
 //! `executor.rs` ([`Executor`] and [`Builder`]), `run.rs` ([`Run`]: the
-//! executor driven as a future inside tokio or `futures`), `yield_now.rs`,
+//! same loop driven as a future inside tokio or `futures`), `yield_now.rs`,
 //! and the free functions below. The [`time`](crate::time) module holds the
 //! clock and timers. The guide chapter is [`crate::guide::ch04_executor`];
 //! the loom models of every cross-thread interleaving are in
@@ -80,9 +82,11 @@ mod queues;
 mod recorder;
 mod run;
 mod run_loop;
+mod seam;
 mod set_timeout;
 mod task;
 mod task_info;
+mod task_list;
 mod waker;
 mod watchdog;
 mod yield_now;

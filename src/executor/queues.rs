@@ -1,15 +1,12 @@
-//! Where tasks wait: the ready queue, the inbox, and the list of live tasks.
+//! Where woken tasks wait: the ready queue and the inbox.
 //!
-//! An executor keeps three collections of tasks, and this file holds all
-//! three. None of them knows what a task is (they hold any `Copy` handle),
-//! so this file imports nothing else from the executor:
+//! Neither knows what a task is (they hold any `Copy` handle), so this
+//! file imports nothing else from the executor:
 //!
 //! * [`ReadyQueue`]: tasks that were woken and wait for their next poll.
 //!   Only the executor's own thread touches it, so it needs no lock.
 //! * [`Inbox`]: wakes that come from other threads, behind a mutex, and the
 //!   condition variable the executor sleeps on when nothing is ready.
-//! * [`TaskList`]: every live task, so that shutdown can drop them all and
-//!   a `deadlock:` report can name them.
 //!
 //! Read after `task.rs`; `waker.rs` decides which queue a wake goes to.
 //
@@ -47,11 +44,6 @@
 // alternative: `thread::park`/`unpark` with an atomic flag; it works too,
 // but the queue needs a mutex anyway, and one lock is easier to reason
 // about than a lock plus a flag.)
-//
-// TaskList: a slab. Each task remembers its slot (the run loop stores the
-// index `insert` returns in the task's header), so insert and remove are
-// O(1) and touch no other task. (Rejected alternative: a Vec with
-// swap_remove, which must rewrite the index of whichever task moved.)
 
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Condvar, Mutex};
@@ -263,64 +255,5 @@ impl<T> Inbox<T> {
         drop(mail);
         drop(outer);
         tasks
-    }
-}
-
-/// Every live task, each with what diagnostics and traces say about it.
-pub(crate) struct TaskList<T, I> {
-    slots: Vec<Option<(T, I)>>,
-    /// Empty slots, reused before the slab grows.
-    free: Vec<usize>,
-    len: usize,
-}
-
-impl<T: Copy + PartialEq, I> TaskList<T, I> {
-    pub(crate) fn new() -> TaskList<T, I> {
-        TaskList {
-            slots: Vec::new(),
-            free: Vec::new(),
-            len: 0,
-        }
-    }
-
-    /// Stores `task` and returns its slot, for `remove`.
-    pub(crate) fn insert(&mut self, task: T, info: I) -> usize {
-        self.len += 1;
-        match self.free.pop() {
-            Some(index) => {
-                self.slots[index] = Some((task, info));
-                index
-            }
-            None => {
-                self.slots.push(Some((task, info)));
-                self.slots.len() - 1
-            }
-        }
-    }
-
-    pub(crate) fn remove(&mut self, index: usize) {
-        debug_assert!(self.slots[index].is_some());
-        self.slots[index] = None;
-        self.free.push(index);
-        self.len -= 1;
-    }
-
-    pub(crate) fn get(&self, index: usize) -> Option<(T, &I)> {
-        self.slots.get(index)?.as_ref().map(|(t, info)| (*t, info))
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (T, &I)> + '_ {
-        self.slots.iter().flatten().map(|(t, i)| (*t, i))
-    }
-
-    /// Empties the list, handing back every task (for shutdown).
-    pub(crate) fn take_all(&mut self) -> Vec<T> {
-        self.free.clear();
-        self.len = 0;
-        self.slots.drain(..).flatten().map(|(t, _)| t).collect()
     }
 }

@@ -48,7 +48,7 @@
 // ------------
 //
 //   Run::poll(cx)                                 Run's states
-//     drive (run_loop.rs):                        [NotStarted] --first poll--> [Running]
+//     drive (below):                              [NotStarted] --first poll--> [Running]
 //       enter the executor on this thread          [Running]  --Done--------> [Finished]
 //       poll the future if woken (first: always)   [Running]  --drop--------> header released
 //       turns until nothing is ready / BUDGET
@@ -74,8 +74,9 @@
 // outer runtime's timer wheel.
 
 use super::executor::Executor;
-use super::run_loop::{Drive, Resumed, RunLoop};
-use super::task::TaskRef;
+use super::run_loop::{BUDGET, RunLoop, take_wake, woken};
+use super::task::{COMPLETE, REF_ONE, TaskRef};
+use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, Condvar, Mutex, thread};
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -111,7 +112,7 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let State::Running { header, .. } = *this.state {
-                this.run_loop.end_run(header);
+                end_run(this.run_loop, header);
             }
             *this.state = State::Finished;
             // Dropping the alarm joins its thread (it wakes promptly).
@@ -169,19 +170,24 @@ impl<F: Future> Future for Run<'_, F> {
         let this = self.project();
         let (header, resumed) = match *this.state {
             // First poll: the executor hands out a header for our wakers.
-            State::NotStarted => (this.run_loop.start_run(), Resumed::First),
+            State::NotStarted => (start_run(this.run_loop), Resumed::First),
             // Woken (or polled spuriously): carry on.
             State::Running { header, resumed } => (header, resumed),
             State::Finished => panic!("`Executor::run` future polled after it finished"),
         };
         *this.state = State::Running { header, resumed };
-        let drive = this
-            .run_loop
-            .drive(header, resumed, this.future, cx.waker(), this.at);
+        let drive = drive(
+            this.run_loop,
+            header,
+            resumed,
+            this.future,
+            cx.waker(),
+            this.at,
+        );
         let next = match drive {
             // Done: release the header now, not at drop.
             Drive::Done(output) => {
-                this.run_loop.end_run(header);
+                end_run(this.run_loop, header);
                 *this.state = State::Finished;
                 if let Some(alarm) = this.alarm {
                     alarm.set(None);
@@ -195,7 +201,7 @@ impl<F: Future> Future for Run<'_, F> {
                 Resumed::Again
             }
             // Idle: the inbox has the waker; the alarm covers the clock.
-            Drive::Idle { wake_at } => {
+            Drive::Idle { wake_at, nap_until } => {
                 match (wake_at, this.alarm.as_ref()) {
                     (None, None) => {}
                     (None, Some(alarm)) => alarm.set(None),
@@ -204,7 +210,7 @@ impl<F: Future> Future for Run<'_, F> {
                         .get_or_insert_with(Alarm::start)
                         .set(Some((at, cx.waker().clone()))),
                 }
-                Resumed::FromIdle
+                Resumed::FromIdle { nap_until }
             }
         };
         *this.state = State::Running {
@@ -226,6 +232,130 @@ impl<F> fmt::Debug for Run<'_, F> {
             .field("state", &state)
             .field("at", &self.at)
             .finish_non_exhaustive()
+    }
+}
+
+/// How a `Run` comes back to `drive`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resumed {
+    /// Its first poll: the future is polled at once.
+    First,
+    /// After `Drive::Idle`: the observer hears that the nap (which it
+    /// allowed to last until `nap_until`) ended.
+    FromIdle { nap_until: Option<Instant> },
+    /// After `Drive::Yield`.
+    Again,
+}
+
+/// What one `drive` came to.
+enum Drive<T> {
+    /// The future finished.
+    Done(T),
+    /// The budget is spent while work remains: wake the outer task and
+    /// return Pending.
+    Yield,
+    /// Nothing to do: the outer waker is in the inbox; a real-time timer
+    /// (or the watchdog) needs it woken at `wake_at`.
+    Idle {
+        wake_at: Option<Instant>,
+        nap_until: Option<Instant>,
+    },
+}
+
+/// Starts an `Executor::run`: a header of its own for its future's
+/// wakers (it may live alongside `block_on`s of the same executor).
+fn start_run(run_loop: &RunLoop) -> TaskRef {
+    if run_loop.run_active().replace(true) {
+        panic!(
+            "Executor::run: this executor is already driven by another `run` future; \
+             spawn the second future onto it (Executor::spawn) instead"
+        );
+    }
+    TaskRef::new_block_on(run_loop.inbox().clone())
+}
+
+/// Ends an `Executor::run` (finished or dropped): its header goes, and
+/// the outer waker it may have left in the inbox.
+fn end_run(run_loop: &RunLoop, header: TaskRef) {
+    // AcqRel: a late waker on another thread must see COMPLETE.
+    header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
+    header.release(REF_ONE);
+    run_loop.run_active().set(false);
+    drop(run_loop.inbox().take_outer());
+}
+
+/// One `Run::poll`: `block_on`'s loop, except that it polls the future
+/// only if it was woken (or on the first poll), gives the thread back
+/// after BUDGET polls, and, when nothing is ready, leaves `outer` in the
+/// inbox instead of parking and says when a real-time timer is due.
+fn drive<F: Future>(
+    run_loop: &RunLoop,
+    header: TaskRef,
+    resumed: Resumed,
+    mut future: Pin<&mut F>,
+    outer: &Waker,
+    at: &'static Location<'static>,
+) -> Drive<F::Output> {
+    let enter = run_loop.enter();
+    if enter.nested() {
+        panic!(
+            "Executor::run polled while an executor of this crate is already running on \
+             this thread (inside block_on or a task): `.await` the inner future there \
+             instead, or drive the `run` future from the outer runtime"
+        );
+    }
+    run_loop.seam().block_on_started(at, false);
+    let mut poll_now = match resumed {
+        Resumed::First => true,
+        Resumed::FromIdle { nap_until } => {
+            // Like waking from `park`: "nothing came" only once the nap
+            // the observer allowed is over (the outer runtime may poll us
+            // early, for reasons of its own).
+            let nap_over = nap_until.is_none_or(|t| Instant::now() >= t);
+            let nothing_came = nap_over && !run_loop.inbox().has_mail() && !woken(header);
+            run_loop.seam().unparked(nothing_came);
+            false
+        }
+        Resumed::Again => false,
+    };
+    let waker = super::waker::borrowed_block_on(header);
+    let mut cx = Context::from_waker(&waker);
+    let mut polled = 0;
+    loop {
+        if poll_now || take_wake(header) {
+            polled += 1;
+            if let Poll::Ready(out) = run_loop.poll_main(header, future.as_mut(), &mut cx) {
+                return Drive::Done(out);
+            }
+        }
+        poll_now = false;
+        polled += run_loop.turn(Some(header));
+        if polled >= BUDGET {
+            // Let the outer runtime breathe; it polls us again soon (a
+            // wake of our future stays set for that poll).
+            return Drive::Yield;
+        }
+        if woken(header) || run_loop.has_ready() || run_loop.move_time() {
+            continue;
+        }
+        // Nothing to do: instead of parking, hand the outer waker to the
+        // inbox (a remote wake, or a wake of our future from another
+        // thread, wakes it) and say when the next real timer is due.
+        let mut wake_at = run_loop.next_real_deadline();
+        let mut nap_until = None;
+        match run_loop.advise(Some(header)) {
+            Ok(None) => {}
+            Ok(Some(limit)) => {
+                let limit = Instant::now() + limit;
+                nap_until = Some(limit);
+                wake_at = Some(wake_at.map_or(limit, |t| t.min(limit)));
+            }
+            Err(why) => panic!("{why} (the future of Executor::run at {at})"),
+        }
+        if run_loop.inbox().register_outer(outer) {
+            return Drive::Idle { wake_at, nap_until };
+        }
+        // Something came while we looked: go round again.
     }
 }
 

@@ -14,14 +14,13 @@
 //   | microtasks: closures, FIFO       |drain| and the condvar it parks on|
 //   | tasks:      every live task      |     +----------------------------+
 //   | driver:     clock and timers     |
-//   | observer:   the seam (optional)  |
+//   | seam:       observer (seam.rs)   |
 //   +----------------------------------+
 //
 // `block_on(future)`:
 //
 //   loop {
-//     poll the future; Ready -> drain microtasks, return
-//     drain microtasks
+//     poll the future, then run the microtasks it queued; Ready -> return
 //     until the future is woken again:
 //       one turn: inbox -> ready queue, due timers, then up to BUDGET
 //                 ready tasks (each poll followed by the microtasks)
@@ -29,11 +28,8 @@
 //                         else park until a wake or the next deadline
 //   }
 //
-// `drive` (one poll of `Executor::run`'s future, run.rs) is the same loop
-// body with two changes: after BUDGET polls it returns `Yield` (the outer
-// runtime gets its thread back), and instead of parking it leaves the
-// outer runtime's waker in the inbox and returns `Idle` with the next
-// real-time deadline, which run.rs's alarm thread turns into a wake.
+// `Executor::run` (run.rs) drives the same loop from another runtime's
+// poll: it uses `poll_main`, `turn` and `move_time`, but never parks.
 //
 // Who releases the executor's reference to a task: whoever sees it both
 // COMPLETE and not SCHEDULED. At completion, if the task is not queued it
@@ -42,67 +38,37 @@
 // borrow the executor's reference; inbox entries own one (the executor may
 // be gone by the time another thread posts).
 //
-// The observer seam (observer.rs): at each fixed point the loop checks
-// `self.observer` and, if there is one, tells it what happened. The loop
-// never looks at what the observer does, except for one answer: before
-// parking, an observer may say that block_on's future can never be woken,
-// and block_on then panics at its caller's line.
+// The seam (seam.rs) is told what happens at each fixed point; the loop
+// never looks at what it does, except for one answer: before parking, an
+// observer may say that block_on's future can never be woken, and
+// block_on then panics at its caller's line.
 //
 // Rejected alternative: polling every unfinished task on every turn (no
 // wakers needed at all, but each turn costs O(all tasks) even when one
 // task has work, and the thread could never sleep).
 
 use super::blocking::{Job, Pool};
-use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Wait, Waiting, WakeSource};
-use super::queues::{ReadyQueue, TaskList};
-use super::task::{
-    CANCELLED, COMPLETE, Ending, JOIN, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs,
-};
+use super::observer::{Observer, TaskDesc, Wait, WakeSource};
+use super::queues::ReadyQueue;
+use super::seam::{self, Seam, Spawned, Tasks};
+use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs};
+use super::task_list::TaskList;
 use super::waker;
 use crate::sync::Arc;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::time::{self, Driver};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 /// How many tasks one turn polls before looking at the inbox and timers
 /// again, so a busy set of tasks cannot starve remote wakes or timers.
-const BUDGET: usize = 128;
-
-/// How a `Run` comes back to `drive`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resumed {
-    /// Its first poll: the future is polled at once.
-    First,
-    /// After `Drive::Idle`: the observer hears that the nap ended.
-    FromIdle,
-    /// After `Drive::Yield`.
-    Again,
-}
-
-/// What one `drive` came to.
-pub(crate) enum Drive<T> {
-    /// The future finished.
-    Done(T),
-    /// The budget is spent while work remains: wake the outer task and
-    /// return Pending.
-    Yield,
-    /// Nothing to do: the outer waker is in the inbox; a real-time timer
-    /// (or the watchdog) needs it woken at `wake_at`.
-    Idle { wake_at: Option<Instant> },
-}
-
-/// What the task list keeps about each live task (names live in a side
-/// table: most tasks have none, and a small slot keeps spawn cheap).
-pub(crate) struct Spawned {
-    at: &'static Location<'static>,
-}
+pub(crate) const BUDGET: usize = 128;
 
 /// The half of an executor that lives on its thread.
 pub(crate) struct RunLoop {
@@ -110,39 +76,22 @@ pub(crate) struct RunLoop {
     ready: RefCell<ReadyQueue<TaskRef>>,
     microtasks: RefCell<VecDeque<Box<dyn FnOnce()>>>,
     /// Every live task; each entry owns the executor's reference.
-    tasks: RefCell<TaskList<TaskRef, Spawned>>,
-    /// Names of named tasks, by id.
-    names: RefCell<HashMap<u32, String>>,
+    tasks: Tasks,
     driver: Rc<Driver>,
     /// `spawn_blocking` jobs submitted and not yet delivered: while one
     /// runs, a task may still be woken from its thread.
     jobs: Arc<AtomicUsize>,
     /// The threads that run those jobs (blocking.rs).
     pool: Pool,
-    observer: Option<Box<dyn Observer>>,
-    /// The observer wants every event, not only the notable ones (a lost
-    /// waker, a panic, parking): see `Observer::wants_every_event`.
-    every_event: bool,
-    /// Tasks spawned during the current poll (only for an observer of
-    /// every event, which must not mistake them for wakes).
-    spawned_now: RefCell<Vec<TaskRef>>,
-    /// The observer wants to know what each task waits on.
-    explain: bool,
-    /// What each task waits on, by task-list slot (only with `explain`).
-    waits: RefCell<Vec<Option<Wait>>>,
-    block_on_wait: Cell<Option<Wait>>,
+    seam: Seam,
     /// The header whose reference count counts block_on's wakers.
     block_on: Cell<TaskRef>,
-    /// Where the running `block_on` was called.
-    block_on_at: Cell<&'static Location<'static>>,
     /// The task being polled right now (block_on's header while its
     /// future is polled), if any.
     current: Cell<Option<TaskRef>>,
     next_id: Cell<u32>,
     /// An `Executor::run` future is in progress (at most one at a time).
     run_active: Cell<bool>,
-    /// When the nap that the observer allowed an idle `Run` ends.
-    nap_until: Cell<Option<Instant>>,
 }
 
 impl RunLoop {
@@ -153,11 +102,7 @@ impl RunLoop {
     ) -> RunLoop {
         let inbox = Arc::new(TaskInbox::new());
         let jobs = Arc::new(AtomicUsize::new(0));
-        let every_event = observer.as_ref().is_some_and(|o| o.wants_every_event());
         let driver = Rc::new(Driver::new(virtual_time));
-        if every_event {
-            driver.log_arming(); // for `timer_armed` events
-        }
         RunLoop {
             pool: Pool::new(inbox.clone(), jobs.clone()),
             jobs,
@@ -166,19 +111,11 @@ impl RunLoop {
             ready: RefCell::new(ReadyQueue::new(seed)),
             microtasks: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(TaskList::new()),
-            names: RefCell::new(HashMap::new()),
+            seam: Seam::new(observer, &driver),
             driver,
-            every_event,
-            explain: observer.as_ref().is_some_and(|o| o.wants_waits()),
-            waits: RefCell::new(Vec::new()),
-            spawned_now: RefCell::new(Vec::new()),
-            block_on_wait: Cell::new(None),
-            observer,
-            block_on_at: Cell::new(Location::caller()),
             current: Cell::new(None),
             next_id: Cell::new(1),
             run_active: Cell::new(false),
-            nap_until: Cell::new(None),
         }
     }
 
@@ -198,50 +135,11 @@ impl RunLoop {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1).max(1));
         let task = TaskRef::new(future, self.inbox.clone(), id);
-        if let Some(observer) = self.chatty() {
-            // The parent is told here only, not kept: one word less per task.
-            observer.spawned(&TaskDesc {
-                id,
-                name: name.as_deref(),
-                spawned_at: at,
-                parent: self.current.get().map(|t| t.header().id),
-            });
-            self.spawned_now.borrow_mut().push(task);
-        }
-        if let Some(name) = name {
-            self.names.borrow_mut().insert(id, name);
-        }
+        self.seam.spawned(task, name, at, self.current.get());
         let index = self.tasks.borrow_mut().insert(task, Spawned { at });
         task.header().index.set(index as u32);
         self.ready.borrow_mut().push(task);
         task
-    }
-
-    /// The task being polled waits on `wait` (see `observer::Wait`).
-    #[inline]
-    pub(crate) fn note_wait(&self, wait: Wait) {
-        if let (true, Some(task)) = (self.explain, self.current.get()) {
-            match task.header().id {
-                0 => self.block_on_wait.set(Some(wait)),
-                _ => self.set_wait(task, Some(wait)),
-            }
-        }
-    }
-
-    /// The id of the task being polled (0: block_on's future).
-    #[inline]
-    pub(crate) fn current_id(&self) -> Option<u32> {
-        self.current.get().map(|t| t.header().id)
-    }
-
-    #[cold]
-    fn set_wait(&self, task: TaskRef, wait: Option<Wait>) {
-        let index = task.header().index.get() as usize;
-        let mut waits = self.waits.borrow_mut();
-        if waits.len() <= index {
-            waits.resize(index + 1, None);
-        }
-        waits[index] = wait;
     }
 
     /// Queues `f` to run after the current poll, before any other task.
@@ -253,22 +151,19 @@ impl RunLoop {
     #[track_caller]
     #[inline]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.block_on_at.set(Location::caller());
         let mut future = pin!(future);
         let enter = self.enter();
-        if !enter.previous.is_null() {
+        if enter.nested() {
             panic!(
                 "block_on called while an executor is already running on this thread (inside \
                  block_on or a task): blocking here would stall every task; `.await` the \
                  future instead, or `spawn` it"
             );
         }
+        self.seam.block_on_started(Location::caller(), true);
         let header = self.fresh_block_on_header();
         let waker = waker::borrowed_block_on(header);
         let mut cx = Context::from_waker(&waker);
-        if let Some(observer) = self.chatty() {
-            observer.spawned(&self.block_on_info());
-        }
         loop {
             if let Poll::Ready(output) = self.poll_main(header, future.as_mut(), &mut cx) {
                 return output;
@@ -280,7 +175,7 @@ impl RunLoop {
                 if take_wake(header) {
                     break;
                 }
-                if self.ready.borrow().len() == 0 {
+                if !self.has_ready() {
                     self.wait_for_work(Some(header));
                 }
             }
@@ -288,147 +183,34 @@ impl RunLoop {
     }
 
     /// Polls block_on's (or a `Run`'s) future once, then the microtasks
-    /// it queued. Shared by `block_on` and `drive`.
+    /// it queued.
     #[track_caller]
     #[inline(always)]
-    fn poll_main<F: Future>(
+    pub(crate) fn poll_main<F: Future>(
         &self,
         header: TaskRef,
         future: Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
-        let before = self.wakes_before();
-        if let Some(observer) = self.chatty() {
-            observer.poll_started(&self.block_on_info());
-        }
+        let before = self.seam.wakes_before(&self.ready, header);
+        self.seam.poll_started(&self.tasks, header);
         self.current.set(Some(header));
-        if self.explain {
-            self.block_on_wait.set(None);
-        }
         let polled = future.poll(cx);
         self.current.set(None);
-        if let Some(observer) = self.chatty() {
-            let end = match polled {
-                Poll::Ready(_) => PollEnd::Finished,
-                Poll::Pending => pending_end(header),
-            };
-            observer.poll_ended(&self.block_on_info(), end);
-        }
-        if self.every_event {
-            self.report_wakes_by(before, 0);
-        }
+        let ran = match polled {
+            Poll::Ready(_) => Ran::Finished(Ending::Returned),
+            Poll::Pending => Ran::Pending,
+        };
+        let lost = self.seam.poll_ended(&self.tasks, header, &ran);
+        self.seam
+            .report_wakes_by(&self.ready, &self.driver, header, before, 0);
         self.run_microtasks();
-        if polled.is_pending() && self.observer.is_some() && pending_end(header) == lost() {
+        if lost && seam::is_lost(header) {
             // Its waker is gone and nobody woke it: ask the observer now,
             // not when the loop next parks (tasks may run for a long time).
             self.before_park(Some(header));
         }
         polled
-    }
-
-    /// Starts an `Executor::run`: a header of its own for its future's
-    /// wakers (it may live alongside `block_on`s of the same executor).
-    #[track_caller]
-    pub(crate) fn start_run(&self) -> TaskRef {
-        if self.run_active.replace(true) {
-            panic!(
-                "Executor::run: this executor is already driven by another `run` future; \
-                 spawn the second future onto it (Executor::spawn) instead"
-            );
-        }
-        TaskRef::new_block_on(self.inbox.clone())
-    }
-
-    /// Ends an `Executor::run` (finished or dropped): its header goes, and
-    /// the outer waker it may have left in the inbox.
-    pub(crate) fn end_run(&self, header: TaskRef) {
-        // AcqRel: a late waker on another thread must see COMPLETE.
-        header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-        header.release(REF_ONE);
-        self.run_active.set(false);
-        drop(self.inbox.take_outer());
-    }
-
-    /// One `Run::poll`: polls the future if it was woken (or `poll_now`),
-    /// runs turns until nothing is ready or the budget is spent, moves
-    /// virtual time; when idle, leaves `outer` in the inbox instead of
-    /// parking and says when a real-time timer is due.
-    #[track_caller]
-    pub(crate) fn drive<F: Future>(
-        &self,
-        header: TaskRef,
-        resumed: Resumed,
-        mut future: Pin<&mut F>,
-        outer: &Waker,
-        at: &'static Location<'static>,
-    ) -> Drive<F::Output> {
-        self.block_on_at.set(at);
-        let enter = self.enter();
-        if !enter.previous.is_null() {
-            panic!(
-                "Executor::run polled while an executor of this crate is already running on \
-                 this thread (inside block_on or a task): `.await` the inner future there \
-                 instead, or drive the `run` future from the outer runtime"
-            );
-        }
-        let mut poll_now = match resumed {
-            Resumed::First => true,
-            Resumed::FromIdle => {
-                // Like waking from `park`: "nothing came" only once the
-                // nap the observer allowed is over (the outer runtime may
-                // poll us early, for reasons of its own).
-                let nap_over = self.nap_until.take().is_none_or(|t| Instant::now() >= t);
-                if let Some(observer) = &self.observer {
-                    observer.unparked(nap_over && !self.inbox.has_mail() && !woken(header));
-                }
-                false
-            }
-            Resumed::Again => false,
-        };
-        let waker = waker::borrowed_block_on(header);
-        let mut cx = Context::from_waker(&waker);
-        let mut polled = 0;
-        loop {
-            if poll_now || take_wake(header) {
-                polled += 1;
-                if let Poll::Ready(out) = self.poll_main(header, future.as_mut(), &mut cx) {
-                    return Drive::Done(out);
-                }
-            }
-            poll_now = false;
-            polled += self.turn(Some(header));
-            if polled >= BUDGET {
-                // Let the outer runtime breathe; it polls us again soon
-                // (a wake of our future stays set for that poll).
-                return Drive::Yield;
-            }
-            if woken(header) {
-                continue;
-            }
-            if self.ready.borrow().len() > 0 || self.move_time() {
-                continue;
-            }
-            // Nothing to do: instead of parking, hand the outer waker to
-            // the inbox (a remote wake, or block_on-header wake from another
-            // thread, wakes it) and say when the next real timer is due.
-            let mut wake_at = match self.driver.is_virtual() {
-                true => None,
-                false => self.driver.next_deadline(),
-            };
-            match self.advise(Some(header)) {
-                Ok(None) => {}
-                Ok(Some(limit)) => {
-                    let limit = Instant::now() + limit;
-                    self.nap_until.set(Some(limit));
-                    wake_at = Some(wake_at.map_or(limit, |t| t.min(limit)));
-                }
-                Err(why) => panic!("{why} (the future of Executor::run at {at})"),
-            }
-            if self.inbox.register_outer(outer) {
-                return Drive::Idle { wake_at };
-            }
-            // Something came while we looked: go round again.
-        }
     }
 
     /// Polls ready tasks until none is left; timers only fire if due.
@@ -438,7 +220,7 @@ impl RunLoop {
         let mut polls = 0;
         loop {
             polls += self.turn(None);
-            if self.ready.borrow().len() == 0 && !self.inbox.has_mail() {
+            if !self.has_ready() && !self.inbox.has_mail() {
                 return polls;
             }
         }
@@ -448,7 +230,7 @@ impl RunLoop {
     /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
     /// inbox.
     #[inline]
-    fn enter(&self) -> Enter {
+    pub(crate) fn enter(&self) -> Enter {
         // `try_with`: shutdown may run while thread-locals are torn down.
         let previous = CURRENT
             .try_with(|c| c.replace(self))
@@ -463,7 +245,7 @@ impl RunLoop {
     /// One turn: inbox, due timers, then up to BUDGET ready tasks. Returns
     /// how many tasks it polled. With `block_on`, stops as soon as
     /// block_on's future is woken.
-    fn turn(&self, block_on: Option<TaskRef>) -> usize {
+    pub(crate) fn turn(&self, block_on: Option<TaskRef>) -> usize {
         if self.inbox.has_mail() {
             let before = self.ready.borrow().len();
             let mut ready = self.ready.borrow_mut();
@@ -474,7 +256,8 @@ impl RunLoop {
                 task.release(REF_ONE);
             });
             drop(ready);
-            self.report_wakes(before, WakeSource::Thread);
+            self.seam
+                .report_wakes(&self.ready, before, WakeSource::Thread);
         }
         if !self.driver.is_virtual() && self.driver.armed() > 0 {
             self.fire_timers();
@@ -494,7 +277,7 @@ impl RunLoop {
     /// Runs one task popped from the ready queue; false if it had already
     /// finished (nothing was polled).
     fn run_task(&self, task: TaskRef) -> bool {
-        let before = self.wakes_before();
+        let before = self.seam.wakes_before(&self.ready, self.block_on.get());
         // AcqRel: clearing SCHEDULED *before* polling means a wake that
         // arrives during the poll queues the task again (no lost wake-up).
         let prev = task.header().state.fetch_and(!SCHEDULED, Ordering::AcqRel);
@@ -509,27 +292,12 @@ impl RunLoop {
         } else {
             let waker = waker::borrowed(task);
             let mut cx = Context::from_waker(&waker);
-            if let Some(observer) = self.chatty() {
-                self.with_info(task, |info| observer.poll_started(info));
-            }
+            self.seam.poll_started(&self.tasks, task);
             self.current.set(Some(task));
-            if self.explain {
-                self.set_wait(task, None);
-            }
             // SAFETY: as above.
             let ran = unsafe { (vtable.poll)(task, &mut cx) };
             self.current.set(None);
-            if let Some(observer) = &self.observer {
-                let end = match ran {
-                    Ran::Pending => pending_end(task),
-                    Ran::Finished(_) => PollEnd::Finished,
-                };
-                // A lost waker is always worth telling; the rest only to
-                // an observer that wants every event.
-                if self.every_event || end == lost() {
-                    self.with_info(task, |info| observer.poll_ended(info, end));
-                }
-            }
+            self.seam.poll_ended(&self.tasks, task, &ran);
             ran
         };
         // Read before `complete`, which may free the task.
@@ -538,9 +306,8 @@ impl RunLoop {
             self.complete(task, ending);
         }
         // Everything this task woke, including whoever awaited its end.
-        if self.every_event {
-            self.report_wakes_by(before, id);
-        }
+        self.seam
+            .report_wakes_by(&self.ready, &self.driver, self.block_on.get(), before, id);
         self.run_microtasks();
         true
     }
@@ -553,11 +320,7 @@ impl RunLoop {
             .header()
             .join_waker
             .with_mut(|w| unsafe { (*w).take() });
-        if let Some(observer) = &self.observer {
-            if self.every_event || matches!(ending, Ending::Panicked(_)) {
-                self.with_info(task, |info| observer.finished(info, &ending));
-            }
-        }
+        self.seam.finished(&self.tasks, task, &ending);
         // AcqRel: a late waker on another thread must see COMPLETE; the
         // JoinHandle's Acquire load pairs with it to see the output.
         let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
@@ -575,16 +338,9 @@ impl RunLoop {
 
     /// Drops the executor's reference to `task`.
     fn remove(&self, task: TaskRef) {
+        self.seam.removed(task);
         let index = task.header().index.get() as usize;
-        if self.explain {
-            self.set_wait(task, None);
-        }
         self.tasks.borrow_mut().remove(index);
-        let mut names = self.names.borrow_mut();
-        if !names.is_empty() {
-            names.remove(&task.header().id);
-        }
-        drop(names);
         task.release(REF_ONE);
     }
 
@@ -594,10 +350,6 @@ impl RunLoop {
         if self.microtasks.borrow().is_empty() {
             return;
         }
-        self.drain_microtasks();
-    }
-
-    fn drain_microtasks(&self) {
         let mut ran = 0;
         let before = self.ready.borrow().len();
         loop {
@@ -605,28 +357,23 @@ impl RunLoop {
             let Some(job) = next else { break };
             ran += 1;
             if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
-                if let Some(observer) = &self.observer {
-                    observer.microtask_panicked(super::join_error::panic_message(&*payload));
-                }
+                let message = super::join_error::panic_message(&*payload);
+                self.seam.microtask_panicked(message);
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
             }
         }
-        if ran > 0 {
-            if let Some(observer) = self.chatty() {
-                observer.microtasks_ran(ran);
-            }
-            self.report_wakes(before, WakeSource::Microtask);
-        }
+        self.seam.microtasks_ran(ran);
+        self.seam
+            .report_wakes(&self.ready, before, WakeSource::Microtask);
     }
 
     fn fire_timers(&self) -> usize {
         let before = self.ready.borrow().len();
         let fired = self.driver.fire_due();
         if fired > 0 {
-            if let Some(observer) = self.chatty() {
-                observer.timers_fired(fired);
-            }
-            self.report_wakes(before, WakeSource::Timer);
+            self.seam.timers_fired(fired);
+            self.seam
+                .report_wakes(&self.ready, before, WakeSource::Timer);
         }
         fired
     }
@@ -634,7 +381,7 @@ impl RunLoop {
     /// Nothing is ready: under virtual time, jump to the next deadline
     /// (unless a blocking job or a remote wake could come first); under
     /// real time, fire the timers that are due. True if any fired.
-    fn move_time(&self) -> bool {
+    pub(crate) fn move_time(&self) -> bool {
         if !self.driver.is_virtual() {
             return self.fire_timers() > 0;
         }
@@ -645,9 +392,7 @@ impl RunLoop {
         if jobs == 0 && !self.inbox.has_mail() {
             if let Some(deadline) = self.driver.next_deadline() {
                 self.driver.advance_to(deadline);
-                if let Some(observer) = self.chatty() {
-                    observer.clock_moved(self.driver.elapsed());
-                }
+                self.seam.clock_moved(self.driver.elapsed());
                 self.fire_timers();
                 return true;
             }
@@ -661,26 +406,20 @@ impl RunLoop {
         if self.move_time() {
             return;
         }
-        let mut timeout = match self.driver.is_virtual() {
-            true => None,
-            false => self
-                .driver
-                .next_deadline()
-                .map(|d| d.saturating_duration_since(Instant::now())),
-        };
+        let mut timeout = self
+            .next_real_deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(limit) = self.before_park(block_on) {
             timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
         }
         let nothing_came = self.inbox.park(timeout);
-        if let Some(observer) = &self.observer {
-            observer.unparked(nothing_came);
-        }
+        self.seam.unparked(nothing_came);
     }
 
     /// Asks the observer before parking. Panics (at block_on's caller) if
     /// it finds a deadlock; returns the longest nap it allows.
     #[track_caller]
-    fn before_park(&self, block_on: Option<TaskRef>) -> Option<std::time::Duration> {
+    fn before_park(&self, block_on: Option<TaskRef>) -> Option<Duration> {
         match self.advise(block_on) {
             Ok(limit) => limit,
             Err(why) => panic!("{why}"),
@@ -689,130 +428,12 @@ impl RunLoop {
 
     /// The observer's advice before parking: the longest nap it allows, or
     /// (`Err`) why block_on's future can never be woken.
-    fn advise(&self, block_on: Option<TaskRef>) -> Result<Option<std::time::Duration>, String> {
-        let Some(observer) = self.observer.as_ref() else {
-            return Ok(None);
-        };
-        let waiting = |visit: &mut dyn FnMut(Waiting<'_>)| self.visit_waiting(block_on, visit);
-        let idle = Idle {
-            block_on: block_on.is_some(),
-            timers: self.driver.armed(),
-            // Acquire: as in `wait_for_work`.
-            blocking_jobs: self.jobs.load(Ordering::Acquire),
-            waiting: &waiting,
-        };
-        match observer.before_park(&idle) {
-            Advice::Park => Ok(None),
-            Advice::ParkAtMost(limit) => Ok(Some(limit)),
-            Advice::Deadlock(why) => Err(why),
-        }
-    }
-
-    /// Visits block_on's future and every waiting task with its waker count
-    /// outside the executor; then says whether a wake is in flight.
-    fn visit_waiting(&self, block_on: Option<TaskRef>, visit: &mut dyn FnMut(Waiting<'_>)) -> bool {
-        let tasks = self.tasks.borrow();
-        let names = self.names.borrow();
-        // Acquire on every load below: pairs with the AcqRel of a waker's
-        // drop or wake on another thread, so a count of zero means those
-        // are done, and their wakes are visible in the inbox.
-        let live = |t: &TaskRef| t.header().state.load(Ordering::Acquire) & COMPLETE == 0;
-        // Wakers held inside the executor: a waiting task's JoinHandle slot
-        // holding the waker of whoever awaits it.
-        let mut inside: HashMap<TaskRef, usize> = HashMap::new();
-        for (task, _) in tasks.iter().filter(|(t, _)| live(t)) {
-            task.header().join_waker.with(|w| {
-                // SAFETY: executor thread only (THE invariant in task.rs).
-                if let Some(owner) = unsafe { &*w }.as_ref().and_then(waker::task_of) {
-                    *inside.entry(owner).or_default() += 1;
-                }
-            });
-        }
-        fn waiting<'a>(
-            task: TaskRef,
-            info: TaskDesc<'a>,
-            inside: &HashMap<TaskRef, usize>,
-            waits_on: Option<Wait>,
-        ) -> Waiting<'a> {
-            let state = task.header().state.load(Ordering::Acquire);
-            Waiting {
-                task: info,
-                waits_on,
-                wakers: wakers_in(state),
-                wakers_outside: wakers_in(state) - inside.get(&task).copied().unwrap_or(0),
-                scheduled: state & SCHEDULED != 0,
-            }
-        }
-        let mut in_flight = false;
-        if let Some(header) = block_on {
-            let w = waiting(
-                header,
-                self.block_on_info(),
-                &inside,
-                self.block_on_wait.get(),
-            );
-            in_flight |= w.scheduled;
-            visit(w);
-        }
-        for (task, spawned) in tasks.iter().filter(|(t, _)| live(t)) {
-            let index = task.header().index.get() as usize;
-            let waits_on = self.waits.borrow().get(index).copied().flatten();
-            let w = waiting(task, info_of(task, spawned, &names), &inside, waits_on);
-            in_flight |= w.scheduled;
-            visit(w);
-        }
-        // Only now look at the inbox. The order matters: a remote wake sets
-        // SCHEDULED and posts *before* it drops its waker, so once the
-        // counts above read zero (Acquire), that wake is visible here.
-        in_flight || self.inbox.has_mail()
-    }
-
-    /// Tells the observer which tasks were pushed since the ready queue
-    /// was `before` long, and by whom.
-    fn report_wakes(&self, before: usize, by: WakeSource) {
-        if let Some(observer) = self.chatty() {
-            let spawned = std::mem::take(&mut *self.spawned_now.borrow_mut());
-            for task in self.ready.borrow().pushed_since(before) {
-                if !spawned.contains(&task) {
-                    observer.woken(task.header().id, by);
-                }
-            }
-        }
-    }
-
-    /// The same after `poller`'s poll: it woke itself or another task.
-    fn report_wakes_by(&self, before: (usize, bool), poller: u32) {
-        let Some(observer) = self.chatty() else {
-            return;
-        };
-        // The timers this poll armed.
-        self.driver
-            .take_armed(|deadline| observer.timer_armed(poller, deadline));
-        let by = |id| match id == poller {
-            true => WakeSource::Itself,
-            false => WakeSource::Task(poller),
-        };
-        let spawned = std::mem::take(&mut *self.spawned_now.borrow_mut());
-        for task in self.ready.borrow().pushed_since(before.0) {
-            // A task spawned during this poll was not woken: it is new.
-            if !spawned.contains(&task) {
-                observer.woken(task.header().id, by(task.header().id));
-            }
-        }
-        // block_on's future is woken by a flag, not a push.
-        if !before.1 && woken(self.block_on.get()) {
-            observer.woken(0, by(0));
-        }
-    }
-
-    /// What `report_wakes_by` compares with: the ready queue's length and
-    /// block_on's flag before a poll (only for an observer of every event).
-    #[inline]
-    fn wakes_before(&self) -> (usize, bool) {
-        match self.every_event {
-            true => (self.ready.borrow().len(), woken(self.block_on.get())),
-            false => (0, false),
-        }
+    pub(crate) fn advise(&self, block_on: Option<TaskRef>) -> Result<Option<Duration>, String> {
+        // Acquire: as in `move_time`.
+        let jobs = self.jobs.load(Ordering::Acquire);
+        let timers = self.driver.armed();
+        self.seam
+            .advise(&self.tasks, &self.inbox, block_on, timers, jobs)
     }
 
     /// Returns block_on's header, replacing it if wakers of an earlier
@@ -837,33 +458,6 @@ impl RunLoop {
         }
         self.block_on.get()
     }
-
-    /// The observer, if it wants every event (polls, wakes, spawns).
-    #[inline]
-    fn chatty(&self) -> Option<&dyn Observer> {
-        self.observer.as_deref().filter(|_| self.every_event)
-    }
-
-    /// Calls `f` with what the task list knows about `task` (the list
-    /// stays borrowed meanwhile: observers must not spawn).
-    fn with_info<R>(&self, task: TaskRef, f: impl FnOnce(&TaskDesc<'_>) -> R) -> R {
-        let tasks = self.tasks.borrow();
-        let names = self.names.borrow();
-        let index = task.header().index.get() as usize;
-        match tasks.get(index).filter(|(t, _)| *t == task) {
-            Some((_, spawned)) => f(&info_of(task, spawned, &names)),
-            None => f(&self.block_on_info()),
-        }
-    }
-
-    fn block_on_info(&self) -> TaskDesc<'static> {
-        TaskDesc {
-            id: 0,
-            name: None,
-            spawned_at: self.block_on_at.get(),
-            parent: None,
-        }
-    }
 }
 
 // --- what the rest of the executor asks -----------------------------------
@@ -871,6 +465,32 @@ impl RunLoop {
 impl RunLoop {
     pub(crate) fn now(&self) -> Instant {
         self.driver.now()
+    }
+
+    /// The next timer deadline, under real time (virtual time jumps).
+    pub(crate) fn next_real_deadline(&self) -> Option<Instant> {
+        match self.driver.is_virtual() {
+            true => None,
+            false => self.driver.next_deadline(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn has_ready(&self) -> bool {
+        self.ready.borrow().len() > 0
+    }
+
+    pub(crate) fn inbox(&self) -> &Arc<TaskInbox> {
+        &self.inbox
+    }
+
+    pub(crate) fn seam(&self) -> &Seam {
+        &self.seam
+    }
+
+    /// Set while an `Executor::run` future drives this loop.
+    pub(crate) fn run_active(&self) -> &Cell<bool> {
+        &self.run_active
     }
 
     /// How many tasks are alive (spawned and not yet finished).
@@ -896,10 +516,24 @@ impl RunLoop {
         self.pool.submit(job);
     }
 
+    /// The task being polled waits on `wait` (see `observer::Wait`).
+    #[inline]
+    pub(crate) fn note_wait(&self, wait: Wait) {
+        if let Some(task) = self.current.get() {
+            self.seam.note_wait(task, wait);
+        }
+    }
+
+    /// The id of the task being polled (0: block_on's future).
+    #[inline]
+    pub(crate) fn current_id(&self) -> Option<u32> {
+        self.current.get().map(|t| t.header().id)
+    }
+
     /// Calls `f` with the task being polled right now.
     pub(crate) fn with_current_task<R>(&self, f: impl FnOnce(&TaskDesc<'_>) -> R) -> Option<R> {
         let task = self.current.get()?;
-        Some(self.with_info(task, f))
+        Some(self.seam.with_info(&self.tasks, task, f))
     }
 
     /// Calls `f` with `task`, if it belongs to this run loop.
@@ -908,7 +542,8 @@ impl RunLoop {
         task: TaskRef,
         f: impl FnOnce(&TaskDesc<'_>) -> R,
     ) -> Option<R> {
-        Arc::ptr_eq(&task.header().inbox, &self.inbox).then(|| self.with_info(task, f))
+        Arc::ptr_eq(&task.header().inbox, &self.inbox)
+            .then(|| self.seam.with_info(&self.tasks, task, f))
     }
 }
 
@@ -981,11 +616,19 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
 }
 
 /// Marks a run loop as this thread's running executor until dropped.
-struct Enter {
+pub(crate) struct Enter {
     /// The run loop that was running before (null if none).
     previous: *const RunLoop,
     _local: waker::LocalGuard,
     _time: time::EnterGuard,
+}
+
+impl Enter {
+    /// True if another run loop was already running on this thread.
+    #[inline]
+    pub(crate) fn nested(&self) -> bool {
+        !self.previous.is_null()
+    }
 }
 
 impl Drop for Enter {
@@ -998,47 +641,9 @@ impl Drop for Enter {
     }
 }
 
-fn info_of<'a>(task: TaskRef, spawned: &Spawned, names: &'a HashMap<u32, String>) -> TaskDesc<'a> {
-    let id = task.header().id;
-    TaskDesc {
-        id,
-        name: match names.is_empty() {
-            true => None,
-            false => names.get(&id).map(String::as_str),
-        },
-        spawned_at: spawned.at,
-        parent: None,
-    }
-}
-
-/// How a Pending poll of `task` ended, from one load of its state word: a
-/// wake sets SCHEDULED before it drops its waker, so two loads could see
-/// "not yet scheduled" and then "waker gone" and miss that wake.
-fn pending_end(task: TaskRef) -> PollEnd {
-    // Acquire: pairs with the AcqRel of a waker's drop on another thread.
-    let state = task.header().state.load(Ordering::Acquire);
-    PollEnd::Pending {
-        wakers: wakers_in(state),
-        scheduled: state & SCHEDULED != 0,
-    }
-}
-
-fn lost() -> PollEnd {
-    PollEnd::Pending {
-        wakers: 0,
-        scheduled: false,
-    }
-}
-
-/// Wakers alive anywhere, in one state word: all references but the
-/// executor's and the JoinHandle's.
-fn wakers_in(state: usize) -> usize {
-    refs(state) - 1 - usize::from(state & JOIN != 0)
-}
-
 /// True if block_on's future was woken (a hint: `take_wake` decides).
 #[inline]
-fn woken(header: TaskRef) -> bool {
+pub(crate) fn woken(header: TaskRef) -> bool {
     // Relaxed: only a hint to stop a turn early; `take_wake` does the
     // AcqRel step that orders the wake before the poll.
     header.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
@@ -1046,7 +651,7 @@ fn woken(header: TaskRef) -> bool {
 
 /// Clears block_on's wake, if there was one.
 #[inline]
-fn take_wake(header: TaskRef) -> bool {
+pub(crate) fn take_wake(header: TaskRef) -> bool {
     // AcqRel: the acquire half sees what the waker published before
     // waking; the release half orders the next poll after the clear.
     woken(header)
