@@ -161,7 +161,11 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// `'name' (task #3)` while the task's executor runs on this thread (the
 /// names live there), else `task #3`.
 fn describe(task: TaskRef) -> String {
-    run_loop::with_current(|rl| rl.with_task(task, |t| t.describe()))
-        .flatten()
-        .unwrap_or_else(|| format!("task #{}", task.header().id))
+    run_loop::with_current(|rl| {
+        // Only a task of the executor running here has a description.
+        let ours = crate::sync::Arc::ptr_eq(&task.header().inbox, rl.inbox());
+        ours.then(|| rl.seam().with_info(rl.tasks(), task, |t| t.describe()))
+    })
+    .flatten()
+    .unwrap_or_else(|| format!("task #{}", task.header().id))
 }

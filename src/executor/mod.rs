@@ -295,7 +295,7 @@ pub fn queue_microtask(f: impl FnOnce() + 'static) {
 /// ```
 pub fn current_task() -> Option<TaskInfo> {
     run_loop::with_current(|rl| {
-        rl.with_current_task(|t| TaskInfo {
+        rl.seam().with_current(rl.tasks(), |t| TaskInfo {
             id: u64::from(t.id),
             name: t.name.map(str::to_string),
             spawned_at: t.spawned_at,
@@ -315,7 +315,7 @@ pub(crate) fn note_wait(
     holder: Option<u32>,
 ) {
     run_loop::with_current(|rl| {
-        rl.note_wait(observer::Wait {
+        rl.seam().note_wait(observer::Wait {
             what,
             created_at,
             awaited_at,
@@ -328,7 +328,7 @@ pub(crate) fn note_wait(
 /// primitives' "who used this end last" notes).
 #[inline]
 pub(crate) fn current_task_id() -> Option<u32> {
-    run_loop::with_current(|rl| rl.current_id()).flatten()
+    run_loop::with_current(|rl| rl.seam().current_id()).flatten()
 }
 
 /// True while an executor is running on this thread (inside `block_on`,

@@ -48,7 +48,7 @@
 // task has work, and the thread could never sleep).
 
 use super::blocking::{Job, Pool};
-use super::observer::{Observer, TaskDesc, Wait, WakeSource};
+use super::observer::{Observer, WakeSource};
 use super::queues::ReadyQueue;
 use super::seam::{self, Seam, Spawned, Tasks};
 use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs};
@@ -86,9 +86,6 @@ pub(crate) struct RunLoop {
     seam: Seam,
     /// The header whose reference count counts block_on's wakers.
     block_on: Cell<TaskRef>,
-    /// The task being polled right now (block_on's header while its
-    /// future is polled), if any.
-    current: Cell<Option<TaskRef>>,
     next_id: Cell<u32>,
     /// An `Executor::run` future is in progress (at most one at a time).
     run_active: Cell<bool>,
@@ -113,7 +110,6 @@ impl RunLoop {
             tasks: RefCell::new(TaskList::new()),
             seam: Seam::new(observer, &driver),
             driver,
-            current: Cell::new(None),
             next_id: Cell::new(1),
             run_active: Cell::new(false),
         }
@@ -135,7 +131,7 @@ impl RunLoop {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1).max(1));
         let task = TaskRef::new(future, self.inbox.clone(), id);
-        self.seam.spawned(task, name, at, self.current.get());
+        self.seam.spawned(task, name, at);
         let index = self.tasks.borrow_mut().insert(task, Spawned { at });
         task.header().index.set(index as u32);
         self.ready.borrow_mut().push(task);
@@ -194,9 +190,7 @@ impl RunLoop {
     ) -> Poll<F::Output> {
         let before = self.seam.wakes_before(&self.ready, header);
         self.seam.poll_started(&self.tasks, header);
-        self.current.set(Some(header));
         let polled = future.poll(cx);
-        self.current.set(None);
         let ran = match polled {
             Poll::Ready(_) => Ran::Finished(Ending::Returned),
             Poll::Pending => Ran::Pending,
@@ -293,10 +287,8 @@ impl RunLoop {
             let waker = waker::borrowed(task);
             let mut cx = Context::from_waker(&waker);
             self.seam.poll_started(&self.tasks, task);
-            self.current.set(Some(task));
             // SAFETY: as above.
             let ran = unsafe { (vtable.poll)(task, &mut cx) };
-            self.current.set(None);
             self.seam.poll_ended(&self.tasks, task, &ran);
             ran
         };
@@ -516,34 +508,8 @@ impl RunLoop {
         self.pool.submit(job);
     }
 
-    /// The task being polled waits on `wait` (see `observer::Wait`).
-    #[inline]
-    pub(crate) fn note_wait(&self, wait: Wait) {
-        if let Some(task) = self.current.get() {
-            self.seam.note_wait(task, wait);
-        }
-    }
-
-    /// The id of the task being polled (0: block_on's future).
-    #[inline]
-    pub(crate) fn current_id(&self) -> Option<u32> {
-        self.current.get().map(|t| t.header().id)
-    }
-
-    /// Calls `f` with the task being polled right now.
-    pub(crate) fn with_current_task<R>(&self, f: impl FnOnce(&TaskDesc<'_>) -> R) -> Option<R> {
-        let task = self.current.get()?;
-        Some(self.seam.with_info(&self.tasks, task, f))
-    }
-
-    /// Calls `f` with `task`, if it belongs to this run loop.
-    pub(crate) fn with_task<R>(
-        &self,
-        task: TaskRef,
-        f: impl FnOnce(&TaskDesc<'_>) -> R,
-    ) -> Option<R> {
-        Arc::ptr_eq(&task.header().inbox, &self.inbox)
-            .then(|| self.seam.with_info(&self.tasks, task, f))
+    pub(crate) fn tasks(&self) -> &Tasks {
+        &self.tasks
     }
 }
 

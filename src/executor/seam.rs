@@ -69,6 +69,9 @@ pub(crate) struct Seam {
     names: RefCell<HashMap<u32, String>>,
     /// Where the running `block_on` (or `Executor::run`) was called.
     block_on_at: Cell<&'static Location<'static>>,
+    /// The task being polled right now (block_on's header while its
+    /// future is polled), if any.
+    current: Cell<Option<TaskRef>>,
 }
 
 impl Seam {
@@ -86,6 +89,7 @@ impl Seam {
             block_on_wait: Cell::new(None),
             names: RefCell::new(HashMap::new()),
             block_on_at: Cell::new(Location::caller()),
+            current: Cell::new(None),
         }
     }
 
@@ -103,14 +107,13 @@ impl Seam {
 
     // --- the fixed points -----------------------------------------------
 
-    /// A task was spawned by `parent` (the task being polled, if any).
+    /// A task was spawned (by the task being polled, if any).
     #[inline]
     pub(crate) fn spawned(
         &self,
         task: TaskRef,
         name: Option<String>,
         at: &'static Location<'static>,
-        parent: Option<TaskRef>,
     ) {
         let id = task.header().id;
         if let Some(observer) = self.chatty() {
@@ -119,7 +122,7 @@ impl Seam {
                 id,
                 name: name.as_deref(),
                 spawned_at: at,
-                parent: parent.map(|t| t.header().id),
+                parent: self.current_id(),
             });
             self.spawned_now.borrow_mut().push(task);
         }
@@ -140,6 +143,7 @@ impl Seam {
     /// A poll of `task` (block_on's header: block_on's future) starts.
     #[inline]
     pub(crate) fn poll_started(&self, tasks: &Tasks, task: TaskRef) {
+        self.current.set(Some(task));
         if let Some(observer) = self.chatty() {
             self.with_info(tasks, task, |info| observer.poll_started(info));
         }
@@ -152,6 +156,7 @@ impl Seam {
     /// waker left anywhere and no wake on its way.
     #[inline]
     pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, ran: &Ran) -> bool {
+        self.current.set(None);
         let Some(observer) = self.observer() else {
             return false;
         };
@@ -190,12 +195,28 @@ impl Seam {
         }
     }
 
-    /// The task being polled waits on `wait`.
+    /// The task being polled waits on `wait` (see `observer::Wait`).
     #[inline]
-    pub(crate) fn note_wait(&self, task: TaskRef, wait: Wait) {
-        if self.explain {
+    pub(crate) fn note_wait(&self, wait: Wait) {
+        if let (true, Some(task)) = (self.explain, self.current.get()) {
             self.set_wait(task, Some(wait));
         }
+    }
+
+    /// The id of the task being polled (0: block_on's future).
+    #[inline]
+    pub(crate) fn current_id(&self) -> Option<u32> {
+        self.current.get().map(|t| t.header().id)
+    }
+
+    /// Calls `f` with the task being polled right now.
+    pub(crate) fn with_current<R>(
+        &self,
+        tasks: &Tasks,
+        f: impl FnOnce(&TaskDesc<'_>) -> R,
+    ) -> Option<R> {
+        let task = self.current.get()?;
+        Some(self.with_info(tasks, task, f))
     }
 
     #[cold]
