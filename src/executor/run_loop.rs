@@ -191,11 +191,9 @@ impl RunLoop {
         let before = self.seam.wakes_before(&self.ready, header);
         self.seam.poll_started(&self.tasks, header);
         let polled = future.poll(cx);
-        let ran = match polled {
-            Poll::Ready(_) => Ran::Finished(Ending::Returned),
-            Poll::Pending => Ran::Pending,
-        };
-        let lost = self.seam.poll_ended(&self.tasks, header, &ran);
+        let lost = self
+            .seam
+            .poll_ended(&self.tasks, header, polled.is_pending());
         self.seam
             .report_wakes_by(&self.ready, &self.driver, header, before, 0);
         self.run_microtasks();
@@ -289,7 +287,8 @@ impl RunLoop {
             self.seam.poll_started(&self.tasks, task);
             // SAFETY: as above.
             let ran = unsafe { (vtable.poll)(task, &mut cx) };
-            self.seam.poll_ended(&self.tasks, task, &ran);
+            self.seam
+                .poll_ended(&self.tasks, task, matches!(ran, Ran::Pending));
             ran
         };
         // Read before `complete`, which may free the task.

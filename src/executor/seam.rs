@@ -33,7 +33,7 @@
 
 use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Wait, Waiting, WakeSource};
 use super::queues::ReadyQueue;
-use super::task::{COMPLETE, Ending, JOIN, Ran, SCHEDULED, TaskInbox, TaskRef, refs};
+use super::task::{COMPLETE, Ending, JOIN, SCHEDULED, TaskInbox, TaskRef, refs};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::atomic::Ordering;
@@ -152,20 +152,21 @@ impl Seam {
         }
     }
 
-    /// The poll ended. Returns true if it lost its waker: Pending, with no
-    /// waker left anywhere and no wake on its way.
+    /// The poll ended (`pending`: it returned Pending). Returns true if it
+    /// lost its waker: Pending, no waker left anywhere, no wake on its way.
     #[inline]
-    pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, ran: &Ran) -> bool {
+    pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, pending: bool) -> bool {
         self.current.set(None);
         let Some(observer) = self.observer() else {
             return false;
         };
-        let end = match ran {
-            Ran::Pending => pending_end(task),
-            Ran::Finished(_) => PollEnd::Finished,
-        };
         // A lost waker is always worth telling; the rest only to an
         // observer that wants every event.
+        let end = match pending {
+            true => pending_end(task),
+            false if self.every_event => PollEnd::Finished,
+            false => return false,
+        };
         let lost = end == LOST;
         if self.every_event || lost {
             self.with_info(tasks, task, |info| observer.poll_ended(info, end));
