@@ -5,7 +5,8 @@
 //! | model | the bug it would catch |
 //! |---|---|
 //! | `children_woken_from_another_thread_while_the_parent_drains` | a wake lost between the parent draining the list and a child being pushed (the "wake the parent only on empty -> non-empty" rule), a child polled twice for one wake, a `next` pointer read before it was published, or a refcount slip in the hand-made waker (loom reports leaked or double-freed `Arc`s) |
-//! | `one_child_woken_from_two_threads` | the `queued` swap split into a load and a store (both wakers push the node: a cycle in the list), or weakened to `Relaxed` (a wake that found the child listed does not publish its write to the child's next poll) |
+//! | `one_child_woken_from_two_threads` | the `queued` swap split into a load and a store (both wakers push the node: a cycle in the list) |
+//! | `a_wake_that_finds_the_child_listed_still_reaches_its_poll` | either side of the `queued` swap weakened to `Relaxed`: a wake that found the child listed does not publish its write to the child's next poll, so that poll returns Pending and nobody wakes it again. The parent polls while the wakers run, and nothing else (a joined thread, a loom mutex) orders them: `one_child_woken_from_two_threads` joins its threads first, which hid both bugs |
 //! | `child_rewoken_while_the_parent_walks_the_list` | `queued` cleared before `next` is read: a re-wake overwrites `next` and the rest of the list is lost |
 //! | `parent_repolled_with_a_new_waker` | the parent's new waker not registered on a later poll: the child's wake goes to the old one |
 
@@ -265,5 +266,70 @@ fn parent_repolled_with_a_new_waker() {
         assert_eq!(new.0.load(SeqCst), 1, "the wake reached the new waker");
         assert_eq!(old.0.load(SeqCst), 0, "and not the old one");
         assert_eq!(finish(&mut all, &new, &new_w), vec![1]);
+    });
+}
+
+#[test]
+fn a_wake_that_finds_the_child_listed_still_reaches_its_poll() {
+    loom::model(|| {
+        // Two threads each count themselves (Relaxed: only the wake can
+        // carry the count to the child's poll) and wake the same child.
+        // The parent polls *while* they run, and nothing else orders the
+        // threads with it: the wakers are handed over through a std mutex
+        // (invisible to loom), and the threads are never joined before the
+        // check. So when the second wake finds the child already listed,
+        // only the AcqRel on `queued` makes its count visible to the poll.
+        let count = Arc::new(LoomUsize::new(0));
+        let slot: StdArc<std::sync::Mutex<Vec<Waker>>> = StdArc::default();
+        let polls = StdArc::new(AtomicUsize::new(0));
+        let child = {
+            let (count, slot, polls) = (count.clone(), slot.clone(), polls.clone());
+            poll_fn(move |cx| {
+                polls.fetch_add(1, SeqCst);
+                if count.load(Relaxed) == 2 {
+                    return Poll::Ready(7);
+                }
+                let mut slot = slot.lock().unwrap();
+                if polls.load(SeqCst) == 1 {
+                    slot.push(cx.waker().clone());
+                    slot.push(cx.waker().clone());
+                }
+                Poll::Pending
+            })
+        };
+        let parent = StdArc::new(Counter::default());
+        let waker = Waker::from(parent.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut all = Box::pin(join_all(vec![child]));
+        assert!(all.as_mut().poll(&mut cx).is_pending());
+        let done = StdArc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let (count, slot, done) = (count.clone(), slot.clone(), done.clone());
+            // Detached: joining would order the threads before the check.
+            drop(thread::spawn(move || {
+                count.fetch_add(1, Relaxed);
+                let w = slot.lock().unwrap().pop().expect("two wakers");
+                w.wake();
+                done.fetch_add(1, SeqCst);
+            }));
+        }
+        let mut seen = 0;
+        let out = loop {
+            let now = parent.0.load(SeqCst);
+            if now > seen {
+                // Woken: poll, as an executor would.
+                seen = now;
+                if let Poll::Ready(v) = all.as_mut().poll(&mut cx) {
+                    break v;
+                }
+            } else if done.load(SeqCst) == 2 && parent.0.load(SeqCst) == seen {
+                panic!("Pending after both wakes, with no wake pending: a lost wake-up");
+            } else {
+                thread::yield_now();
+            }
+        };
+        assert_eq!(out, vec![7]);
+        let p = polls.load(SeqCst);
+        assert!((2..=3).contains(&p), "{p} polls for two wakes");
     });
 }
