@@ -46,6 +46,26 @@
 //! 4. `run_loop.rs`: spawn, `block_on`, one turn, run a task, complete,
 //!    microtasks, timers, park, shut down.
 //!
+//! One task's trail through them, spawn to wake to poll:
+//!
+//! 1. [`spawn`] finds the run loop running on this thread and calls
+//!    `RunLoop::spawn`: `TaskRef::new` makes the allocation (SCHEDULED,
+//!    two references: the executor's and the [`JoinHandle`]'s), and
+//!    `ReadyQueue::push` queues it.
+//! 2. `RunLoop::block_on` polls its own future, then runs `turn`: pop a
+//!    task, and `run_task` clears SCHEDULED and calls the task's `poll`
+//!    through its vtable, with a waker from `waker::borrowed`.
+//! 3. The future returns `Pending` after storing a clone of that waker with
+//!    whatever it waits for (a timer, a channel).
+//! 4. Later, `wake` (waker.rs) sets SCHEDULED with one compare-and-swap,
+//!    then `push_local` (on the executor's thread: the ready queue, no
+//!    lock) or `Inbox::push` (another thread: lock, unpark).
+//! 5. With nothing ready, `wait_for_work` moves virtual time or parks in
+//!    `Inbox::park`; the next `turn` drains the inbox and polls the task.
+//! 6. `Ready`: `complete` sets COMPLETE, wakes whoever awaits the
+//!    JoinHandle, and `TaskRef::release` drops the executor's reference;
+//!    the last one frees the allocation.
+//!
 //! Around it, read after: `task_list.rs` (the slab of live tasks),
 //! `seam.rs` (what the run loop tells an observer at each fixed point) and
 //! `observer.rs` (the observer interface itself), `join_handle.rs` and
