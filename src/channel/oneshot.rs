@@ -345,6 +345,11 @@ impl RxState {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if self.done {
+            // The sender finished (we saw VALUE or TX_GONE) and will never
+            // look at RX_GONE again: nobody needs to hear that we left.
+            return;
+        }
         // Relaxed: leaving publishes nothing. The value and the waker are
         // freed by the last `Arc`, whose drop synchronises by itself.
         self.inner.state.fetch_or(RX_GONE, Relaxed);
