@@ -255,14 +255,13 @@ impl RunLoop {
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.block_on_at.set(Location::caller());
         let mut future = pin!(future);
-        let enter = self.enter();
-        if !enter.previous.is_null() {
+        let Some(_enter) = self.enter_outermost() else {
             panic!(
                 "block_on called while an executor is already running on this thread (inside \
                  block_on or a task): blocking here would stall every task; `.await` the \
                  future instead, or `spawn` it"
             );
-        }
+        };
         let header = self.fresh_block_on_header();
         let waker = waker::borrowed_block_on(header);
         let mut cx = Context::from_waker(&waker);
@@ -458,6 +457,22 @@ impl RunLoop {
             _local: waker::enter(&self.inbox, &self.ready),
             _time: time::enter(&self.driver),
         }
+    }
+
+    /// `enter` for `block_on` and `drive`, which may not nest inside a
+    /// running executor: `None` if one runs here already.
+    #[inline]
+    fn enter_outermost(&self) -> Option<Enter> {
+        let current = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+        if !current.is_null() {
+            return None;
+        }
+        let _ = CURRENT.try_with(|c| c.set(self));
+        Some(Enter {
+            previous: std::ptr::null(),
+            _local: waker::enter_outermost(&self.inbox, &self.ready),
+            _time: time::enter_outermost(&self.driver),
+        })
     }
 
     /// One turn: inbox, due timers, then up to BUDGET ready tasks. Returns
