@@ -856,7 +856,12 @@ impl RunLoop {
     /// The observer, if it wants every event (polls, wakes, spawns).
     #[inline]
     fn chatty(&self) -> Option<&dyn Observer> {
-        self.observer.as_deref().filter(|_| self.every_event)
+        // `every_event` first: it is false on the common path, and only
+        // ever true with an observer.
+        match self.every_event {
+            true => self.observer.as_deref(),
+            false => None,
+        }
     }
 
     /// Calls `f` with what the task list knows about `task` (the list
