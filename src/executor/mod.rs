@@ -123,7 +123,7 @@ pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
         .flatten()
         .unwrap_or_default();
     let output = ex.block_on(future);
-    if ex.run_loop().is_idle() {
+    if ex.run_loop().is_idle_after_block_on() {
         // If the thread is shutting down, the closure is dropped with `ex`.
         let _ = SPARE.try_with(move |spare| spare.set(Some(ex)));
     }

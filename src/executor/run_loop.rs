@@ -836,7 +836,13 @@ impl RunLoop {
     fn fresh_block_on_header(&self) -> TaskRef {
         let header = self.block_on.get();
         // Acquire: pairs with the AcqRel release of a waker on another thread.
-        if refs(header.header().state.load(Ordering::Acquire)) > 1 {
+        let state = header.header().state.load(Ordering::Acquire);
+        if state == REF_ONE {
+            // The common case, in one comparison: no waker left from an
+            // earlier `block_on`, and no stale wake.
+            return header;
+        }
+        if refs(state) > 1 {
             // AcqRel: a stale waker on another thread sees COMPLETE and does
             // nothing.
             header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
@@ -899,11 +905,13 @@ impl RunLoop {
         self.tasks.borrow().len()
     }
 
-    /// Nothing left that a fresh run loop would not have: no task, no
-    /// armed timer, no microtask.
+    /// Nothing left that a fresh run loop would not have, right after a
+    /// `block_on` returned: no task, no armed timer. (No microtask either:
+    /// `block_on` drains them after every poll, the last one included.)
     #[inline]
-    pub(crate) fn is_idle(&self) -> bool {
-        self.live_tasks() == 0 && self.driver.armed() == 0 && self.microtasks.borrow().is_empty()
+    pub(crate) fn is_idle_after_block_on(&self) -> bool {
+        debug_assert!(self.microtasks.borrow().is_empty());
+        self.live_tasks() == 0 && self.driver.armed() == 0
     }
 
     /// Runs `job` on the blocking pool. `job` wakes the task that waits
