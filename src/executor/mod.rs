@@ -96,7 +96,9 @@ pub use set_timeout::set_timeout;
 pub use task_info::TaskInfo;
 pub use yield_now::{YieldNow, yield_now};
 
+use std::cell::Cell;
 use std::future::IntoFuture;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 
 /// Runs `future` to completion on a fresh executor and returns its output:
@@ -111,28 +113,17 @@ use std::panic::Location;
 #[track_caller]
 #[inline]
 pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
-    // Speed: an executor left with nothing at all (no task, timer or
-    // microtask) is kept for this thread's next `block_on` instead of being
-    // rebuilt. Measured with `cargo bench --bench peers -- block_on_ready`
-    // (AMD EPYC, 2 cores): 3.3 ns per call kept, against 382 ns for a new
-    // executor per call (row "Executor::new per call"). The behaviour is
-    // that of a fresh executor every time: one with anything left is dropped.
-    let ex = SPARE
-        .try_with(Cell::take)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    // Speed: the executor is kept between calls; see the `// Speed:`
+    // section at the end of this file.
+    let (ex, keep) = match SPARE.with(Cell::take) {
+        Some(kept) => (ManuallyDrop::into_inner(kept), true),
+        None => (Executor::new(), Owner::register()),
+    };
     let output = ex.block_on(future);
-    if ex.run_loop().is_idle_after_block_on() {
-        // If the thread is shutting down, the closure is dropped with `ex`.
-        let _ = SPARE.try_with(move |spare| spare.set(Some(ex)));
+    if keep && ex.run_loop().is_idle_after_block_on() {
+        SPARE.with(|spare| spare.set(Some(ManuallyDrop::new(ex))));
     }
     output
-}
-
-use std::cell::Cell;
-crate::sync::const_thread_local! {
-    static SPARE: Cell<Option<Executor>> = Cell::new(None);
 }
 
 /// Spawns `future` onto the executor running on this thread.
@@ -339,4 +330,50 @@ pub(crate) fn current_task_id() -> Option<u32> {
 #[inline]
 pub fn is_running() -> bool {
     run_loop::with_current(|_| ()).is_some()
+}
+
+// Speed: ---------------------------------------------------------------------
+//
+// The free `block_on` keeps its executor for this thread's next call when
+// the executor is left with nothing at all (no task, no armed timer),
+// instead of building a new one: 3.3 ns per call against 382 ns (rows
+// "async-primer" and "Executor::new per call" of `cargo bench --bench
+// peers -- block_on_ready`, AMD EPYC, 2 cores). The behaviour is that of a
+// fresh executor every time: one with anything left is dropped when the
+// call returns (or unwinds).
+//
+// The kept executor sits in a thread-local without a destructor
+// (`ManuallyDrop`), so that taking it and putting it back skip the "is this
+// thread-local still alive?" check that a thread-local with a destructor
+// pays at every access; `OWNER`, a thread-local with a destructor, drops it
+// when the thread exits. A `block_on` that runs after `OWNER` is gone (from
+// another thread-local's destructor) does not keep its executor.
+// PROTOTYPE: measure.
+
+crate::sync::const_thread_local! {
+    static SPARE: Cell<Option<ManuallyDrop<Executor>>> = Cell::new(None);
+}
+
+crate::sync::const_thread_local! {
+    static OWNER: Owner = Owner;
+}
+
+/// Drops the kept executor when its thread exits.
+struct Owner;
+
+impl Owner {
+    /// Makes sure this thread's `OWNER` is set up; false if it is gone
+    /// already (the thread is exiting): then nothing may be kept.
+    #[cold]
+    fn register() -> bool {
+        OWNER.try_with(|_| ()).is_ok()
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if let Ok(Some(kept)) = SPARE.try_with(Cell::take) {
+            drop(ManuallyDrop::into_inner(kept));
+        }
+    }
 }
