@@ -98,7 +98,7 @@ pub use yield_now::{YieldNow, yield_now};
 
 use std::cell::Cell;
 use std::future::IntoFuture;
-use std::mem::ManuallyDrop;
+use crate::sync::NoDestructor;
 use std::panic::Location;
 
 /// Runs `future` to completion on a fresh executor and returns its output:
@@ -116,12 +116,12 @@ pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
     // Speed: the executor is kept between calls; see the `// Speed:`
     // section at the end of this file.
     let (ex, keep) = match SPARE.with(Cell::take) {
-        Some(kept) => (ManuallyDrop::into_inner(kept), true),
+        Some(kept) => (kept.into_inner(), true),
         None => (Executor::new(), Owner::register()),
     };
     let output = ex.block_on(future);
     if keep && ex.run_loop().is_idle_after_block_on() {
-        SPARE.with(|spare| spare.set(Some(ManuallyDrop::new(ex))));
+        SPARE.with(|spare| spare.set(Some(NoDestructor::new(ex))));
     }
     output
 }
@@ -351,7 +351,7 @@ pub fn is_running() -> bool {
 // PROTOTYPE: measure.
 
 crate::sync::const_thread_local! {
-    static SPARE: Cell<Option<ManuallyDrop<Executor>>> = Cell::new(None);
+    static SPARE: Cell<Option<NoDestructor<Executor>>> = Cell::new(None);
 }
 
 crate::sync::const_thread_local! {
@@ -373,7 +373,7 @@ impl Owner {
 impl Drop for Owner {
     fn drop(&mut self) {
         if let Ok(Some(kept)) = SPARE.try_with(Cell::take) {
-            drop(ManuallyDrop::into_inner(kept));
+            drop(kept.into_inner());
         }
     }
 }
