@@ -375,12 +375,18 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 // Speed: ---------------------------------------------------------------------
-// `Shared` is a two-owner `Arc` of our own, with the "who is left" count
-// kept as two flags in the state word: a new channel starts with both
-// shares without an atomic read-modify-write (`Arc::clone` is one), and
-// each half gives its share up with one fetch_or that the state word needs
-// anyway for the receiver, instead of `Arc`'s strong and weak decrements.
-// Measured: PROTOTYPE.
+// `Shared` is a two-owner `Arc` of our own, with "who has left" kept as
+// two flags in the state word: a new channel starts with both shares
+// without an atomic read-modify-write (`Arc::clone` is one), and each half
+// gives its share up with one fetch_or (the receiver needed that one anyway,
+// for RX_GONE) instead of `Arc`'s strong and weak decrements. A message
+// now costs 8 atomic read-modify-writes in all (channel, waker, executor)
+// instead of 11; on this machine each costs far more than its one
+// instruction. Measured with `cargo bench --bench peers -- ping_pong` (AMD
+// EPYC, 2 cores): 149.8 -> 122 ns per round trip (0.835 -> 0.68 of tokio);
+// 1,201 -> 1,190 instructions per round trip (callgrind). Loom:
+// weakening `leave`'s AcqRel to Relaxed fails
+// `oneshot_send_racing_receiver_drop` (through `FreeCheck`).
 
 /// One half's share of the channel's allocation.
 struct Shared<T>(NonNull<Inner<T>>);

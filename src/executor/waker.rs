@@ -180,10 +180,13 @@ pub(crate) fn enter(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> 
     LocalGuard { previous }
 }
 
-/// `enter` for a thread where no executor runs (so none is installed):
-/// the guard puts back "none" without reading what was there.
+/// `enter` for a thread where no executor runs (so no queues are
+/// installed): the guard puts back "none" without reading what was there.
 #[inline]
-pub(crate) fn enter_outermost(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> LocalGuard {
+pub(crate) fn enter_outermost(
+    inbox: &TaskInbox,
+    ready: &RefCell<ReadyQueue<TaskRef>>,
+) -> LocalGuard {
     let new = Local { inbox, ready };
     let _ = LOCAL.try_with(|l| l.set(new));
     LocalGuard {
