@@ -181,6 +181,35 @@ macro_rules! const_thread_local {
 
 pub(crate) use const_thread_local;
 
+/// A value kept in a thread-local that has no destructor of its own, so
+/// that reading the thread-local skips the "is it still alive?" check
+/// (std checks that on every access to a thread-local with a destructor).
+/// The value is then dropped by hand, from another thread-local's
+/// destructor. With std it is [`std::mem::ManuallyDrop`]. Under loom it
+/// drops normally: loom takes every thread-local of a thread away before it
+/// drops any of them, so that other destructor could not reach it.
+pub(crate) struct NoDestructor<T>(
+    #[cfg(not(async_primer_loom))] std::mem::ManuallyDrop<T>,
+    #[cfg(async_primer_loom)] T,
+);
+
+impl<T> NoDestructor<T> {
+    #[inline(always)]
+    pub(crate) fn new(value: T) -> NoDestructor<T> {
+        #[cfg(not(async_primer_loom))]
+        let value = std::mem::ManuallyDrop::new(value);
+        NoDestructor(value)
+    }
+
+    #[inline(always)]
+    pub(crate) fn into_inner(self) -> T {
+        #[cfg(not(async_primer_loom))]
+        return std::mem::ManuallyDrop::into_inner(self.0);
+        #[cfg(async_primer_loom)]
+        self.0
+    }
+}
+
 /// A loom-only witness for the free of a counted allocation.
 ///
 /// Loom checks every access to its `UnsafeCell`s for data races, but not

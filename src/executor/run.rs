@@ -296,14 +296,13 @@ fn drive<F: Future>(
     outer: &Waker,
     at: &'static Location<'static>,
 ) -> Drive<F::Output> {
-    let enter = run_loop.enter();
-    if enter.nested() {
+    let Some(_enter) = run_loop.enter_outermost() else {
         panic!(
             "Executor::run polled while an executor of this crate is already running on \
              this thread (inside block_on or a task): `.await` the inner future there \
              instead, or drive the `run` future from the outer runtime"
         );
-    }
+    };
     run_loop.seam().block_on_started(at, false);
     let mut poll_now = match resumed {
         Resumed::First => true,

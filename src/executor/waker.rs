@@ -180,6 +180,23 @@ pub(crate) fn enter(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> 
     LocalGuard { previous }
 }
 
+/// `enter` for a thread where no executor runs (so no queues are
+/// installed): the guard puts back "none" without reading what was there.
+#[inline]
+pub(crate) fn enter_outermost(
+    inbox: &TaskInbox,
+    ready: &RefCell<ReadyQueue<TaskRef>>,
+) -> LocalGuard {
+    let new = Local { inbox, ready };
+    let _ = LOCAL.try_with(|l| l.set(new));
+    LocalGuard {
+        previous: Some(Local {
+            inbox: std::ptr::null(),
+            ready: std::ptr::null(),
+        }),
+    }
+}
+
 /// Puts the previous local queues back when dropped.
 pub(crate) struct LocalGuard {
     previous: Option<Local>,

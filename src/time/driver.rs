@@ -301,6 +301,15 @@ pub(crate) fn enter(driver: &Rc<Driver>) -> EnterGuard {
     EnterGuard { previous }
 }
 
+/// `enter` for a thread where no executor runs (no driver installed).
+#[inline]
+pub(crate) fn enter_outermost(driver: &Rc<Driver>) -> EnterGuard {
+    let _ = CURRENT.try_with(|c| c.set(driver));
+    EnterGuard {
+        previous: std::ptr::null(),
+    }
+}
+
 /// Restores the previous current driver on drop.
 pub(crate) struct EnterGuard {
     previous: *const Rc<Driver>,

@@ -43,7 +43,7 @@ mod interval;
 mod sleep;
 mod timeout;
 
-pub(crate) use driver::{Driver, EnterGuard, enter};
+pub(crate) use driver::{Driver, EnterGuard, enter, enter_outermost};
 pub use interval::{Interval, interval};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout};
