@@ -337,9 +337,13 @@ impl RunLoop {
     /// Runs queued microtasks in FIFO order, including the ones they queue.
     #[inline]
     fn run_microtasks(&self) {
-        if self.microtasks.borrow().is_empty() {
-            return;
+        if !self.microtasks.borrow().is_empty() {
+            self.drain_microtasks();
         }
+    }
+
+    #[inline(never)]
+    fn drain_microtasks(&self) {
         let mut ran = 0;
         let before = self.ready.borrow().len();
         loop {

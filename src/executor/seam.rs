@@ -162,15 +162,17 @@ impl Seam {
     #[inline]
     pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, pending: bool) -> bool {
         self.current.set(None);
+        // A lost waker is always worth telling; the rest only to an
+        // observer that wants every event.
+        if !pending && !self.every_event {
+            return false;
+        }
         let Some(observer) = self.observer() else {
             return false;
         };
-        // A lost waker is always worth telling; the rest only to an
-        // observer that wants every event.
         let end = match pending {
             true => pending_end(task),
-            false if self.every_event => PollEnd::Finished,
-            false => return false,
+            false => PollEnd::Finished,
         };
         let lost = end == LOST;
         if self.every_event || lost {
