@@ -190,13 +190,12 @@ impl RunLoop {
         let before = self.seam.wakes_before(&self.ready, header);
         self.seam.poll_started(&self.tasks, header);
         let polled = future.poll(cx);
-        let lost = self
-            .seam
-            .poll_ended(&self.tasks, header, polled.is_pending());
+        self.seam
+            .main_poll_ended(&self.tasks, header, polled.is_pending());
         self.seam
             .report_wakes_by(&self.ready, &self.driver, header, before, 0);
         self.run_microtasks();
-        if lost && seam::is_lost(header) {
+        if polled.is_pending() && self.seam.observer().is_some() && seam::is_lost(header) {
             // Its waker is gone and nobody woke it: ask the observer now,
             // not when the loop next parks (tasks may run for a long time).
             self.before_park(Some(header));

@@ -181,6 +181,21 @@ impl Seam {
         lost
     }
 
+    /// The poll of block_on's (or a `Run`'s) future ended. Only an observer
+    /// of every event hears it: a lost waker there is not a report but a
+    /// question for `before_park`, which the run loop asks right after.
+    #[inline]
+    pub(crate) fn main_poll_ended(&self, tasks: &Tasks, header: TaskRef, pending: bool) {
+        self.current.set(None);
+        if let Some(observer) = self.chatty() {
+            let end = match pending {
+                true => pending_end(header),
+                false => PollEnd::Finished,
+            };
+            self.with_info(tasks, header, |info| observer.poll_ended(info, end));
+        }
+    }
+
     /// `task` finished (returned, panicked or was aborted).
     #[inline]
     pub(crate) fn finished(&self, tasks: &Tasks, task: TaskRef, ending: &Ending) {
@@ -304,6 +319,20 @@ impl Seam {
     /// block_on's future), and maybe armed timers.
     #[inline]
     pub(crate) fn report_wakes_by(
+        &self,
+        ready: &RefCell<ReadyQueue<TaskRef>>,
+        driver: &Driver,
+        block_on: TaskRef,
+        before: (usize, bool),
+        poller: u32,
+    ) {
+        if self.every_event {
+            self.tell_wakes_by(ready, driver, block_on, before, poller);
+        }
+    }
+
+    #[inline(never)]
+    fn tell_wakes_by(
         &self,
         ready: &RefCell<ReadyQueue<TaskRef>>,
         driver: &Driver,
