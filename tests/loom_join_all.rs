@@ -13,6 +13,8 @@
 // missing_docs is satisfied in a normal build, where the file is empty).
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc as StdArc;
@@ -34,7 +36,7 @@ impl Wake for Counter {
 
 #[test]
 fn children_woken_from_another_thread_while_the_parent_drains() {
-    loom::model(|| {
+    common::loom_model(|| {
         let released: Arc<[AtomicBool; 2]> =
             Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let wakers: Arc<Mutex<[Option<Waker>; 2]>> = Arc::new(Mutex::new([None, None]));
@@ -115,7 +117,7 @@ fn finish<F: Future + Unpin>(all: &mut F, parent: &Counter, waker: &Waker) -> F:
 
 #[test]
 fn one_child_woken_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         // Each waking thread counts itself (Relaxed: the wake must carry
         // the count to the child's next poll), then wakes the same child.
         let count = Arc::new(LoomUsize::new(0));
@@ -165,7 +167,7 @@ fn one_child_woken_from_two_threads() {
 
 #[test]
 fn child_rewoken_while_the_parent_walks_the_list() {
-    loom::model(|| {
+    common::loom_model(|| {
         let go = StdArc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let wakers: Arc<Mutex<Vec<(usize, Waker)>>> = Arc::new(Mutex::new(Vec::new()));
         let polls = StdArc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
@@ -223,7 +225,7 @@ fn child_rewoken_while_the_parent_walks_the_list() {
 
 #[test]
 fn parent_repolled_with_a_new_waker() {
-    loom::model(|| {
+    common::loom_model(|| {
         let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let go = Arc::new(AtomicBool::new(false));
         let child = {

@@ -31,6 +31,8 @@
 // normal build, where this file is empty, still has crate docs.
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
@@ -107,7 +109,7 @@ fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
 
 #[test]
 fn notify_one_racing_notified() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (count, waker) = counting();
         let notifier = thread::spawn({
@@ -133,7 +135,7 @@ fn notify_one_racing_notified() {
 
 #[test]
 fn notify_waiters_racing_first_poll() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (count, waker) = counting();
         let mut f = n.notified(); // created before the call: must be reached
@@ -157,7 +159,7 @@ fn notify_waiters_racing_first_poll() {
 
 #[test]
 fn chosen_notified_dropped_racing_notify_one() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (ca, wa) = counting();
         let (cb, wb) = counting();
@@ -183,7 +185,7 @@ fn chosen_notified_dropped_racing_notify_one() {
 
 #[test]
 fn mutex_unlock_racing_lock() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = leak(Mutex::new(0u32));
         let (count, waker) = counting();
         let mut guard = m.try_lock().unwrap();
@@ -221,7 +223,7 @@ fn mutex_unlock_racing_lock() {
 
 #[test]
 fn mutex_cancel_while_handed_over() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = leak(Mutex::new(0u32));
         let (c1, w1) = counting();
         let (c2, w2) = counting();
@@ -247,7 +249,7 @@ fn mutex_cancel_while_handed_over() {
 
 #[test]
 fn mutex_two_tasks_increment() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = Arc::new(Mutex::new(0u32));
         let other = thread::spawn({
             let m = m.clone();
@@ -272,7 +274,7 @@ fn mutex_two_tasks_increment() {
 
 #[test]
 fn semaphore_cancel_racing_release() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let (cb, wb) = counting();
         let mut big = sem.acquire_many(2);
@@ -298,7 +300,7 @@ fn semaphore_cancel_racing_release() {
 
 #[test]
 fn semaphore_release_racing_acquire() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(1));
         let (count, waker) = counting();
         let held = sem.clone().try_acquire_owned().unwrap();
@@ -327,7 +329,7 @@ fn semaphore_release_racing_acquire() {
 
 #[test]
 fn semaphore_many_and_one_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(2));
         let other = thread::spawn({
             let sem = sem.clone();
@@ -359,7 +361,7 @@ fn semaphore_many_and_one_from_two_threads() {
 
 #[test]
 fn barrier_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let b = Arc::new(Barrier::new(2));
         let other = thread::spawn({
             let b = b.clone();
@@ -382,7 +384,7 @@ fn barrier_two_threads() {
 
 #[test]
 fn barrier_cancel_racing_arrival() {
-    loom::model(|| {
+    common::loom_model(|| {
         let b = leak(Barrier::new(2));
         let (c1, w1) = counting();
         let mut early = b.wait();
