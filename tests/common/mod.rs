@@ -57,10 +57,7 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
         return f();
     }
     let caller = Location::caller();
-    let name = thread::current()
-        .name()
-        .unwrap_or("test body")
-        .to_owned();
+    let name = thread::current().name().unwrap_or("test body").to_owned();
     let (tx, rx) = mpsc::channel();
     let body = thread::Builder::new()
         .name(name.clone())
