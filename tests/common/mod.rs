@@ -23,7 +23,8 @@
 //          │                       (so `#[should_panic(expected)]` still sees it)
 //          └── Timeout          -> panic "did not finish within ..."; the
 //                                  helper thread stays blocked, leaked, and
-//                                  the test binary still exits at the end
+//                                  the test binary still exits at the end;
+//                                  later bodies of this test fail at once
 //
 // Rejected: a timeout *inside* the async code (`time::timeout`): it needs a
 // working executor and timer, which is what the seeded bugs break.
@@ -34,6 +35,7 @@ mod loom_model;
 #[cfg(async_primer_loom)]
 pub use loom_model::loom_model;
 
+use std::cell::Cell;
 use std::panic::{Location, resume_unwind};
 use std::sync::mpsc;
 use std::thread;
@@ -44,6 +46,19 @@ use std::time::Duration;
 /// not time the body at all (it is 100x slower, and its clock is not the
 /// point there).
 pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// Overrides every `within` limit, in seconds. The hang audit sets it low
+/// (10): with a seeded bug, many tests of one binary wait out their limit
+/// one after the other, and the binary must still finish within the
+/// audit's own per-binary timeout.
+const LIMIT_VAR: &str = "ASYNC_PRIMER_TEST_LIMIT_SECS";
+
+thread_local! {
+    /// A body of the test running on this thread timed out. Its later
+    /// bodies fail at once: a property test would otherwise wait out the
+    /// limit for every case it shrinks through.
+    static TIMED_OUT: Cell<Option<Duration>> = const { Cell::new(None) };
+}
 
 /// Runs `f` on a helper thread and returns its result, or panics if it
 /// does not finish within `limit` (a lost wake-up, most likely). A panic in
@@ -57,7 +72,18 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
         return f();
     }
     let caller = Location::caller();
+    let limit = match std::env::var(LIMIT_VAR).map(|secs| secs.parse()) {
+        Ok(Ok(secs)) => Duration::from_secs(secs),
+        Ok(Err(_)) => panic!("{LIMIT_VAR} must be a number of seconds"),
+        Err(_) => limit,
+    };
     let name = thread::current().name().unwrap_or("test body").to_owned();
+    if let Some(limit) = TIMED_OUT.get() {
+        panic!(
+            "`{name}`: not run, an earlier body of this test did not finish within \
+             {limit:?} (a lost wake-up?)"
+        );
+    }
     let (tx, rx) = mpsc::channel();
     let body = thread::Builder::new()
         .name(name.clone())
@@ -74,10 +100,13 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
             Err(payload) => resume_unwind(payload),
             Ok(()) => unreachable!("the body returned without sending its result"),
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-            "`{name}` did not finish within {limit:?} (guarded at {caller}): a lost \
-             wake-up? A future that is never woken, or an executor parked forever, \
-             hangs instead of failing; this guard turned the hang into this failure"
-        ),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            TIMED_OUT.set(Some(limit));
+            panic!(
+                "`{name}` did not finish within {limit:?} (guarded at {caller}): a lost \
+                 wake-up? A future that is never woken, or an executor parked forever, \
+                 hangs instead of failing; this guard turned the hang into this failure"
+            )
+        }
     }
 }

@@ -25,15 +25,20 @@
 # binary is fine here: that is a bug caught. Environment:
 #   HANG_SCRATCH   scratch copy (default: $TMPDIR/async-primer-hangs)
 #   HANG_TARGET    cargo target dir (default: target/hangs)
-#   HANG_TIMEOUT   seconds per test binary (default 90: past libtest's
+#   HANG_TIMEOUT   seconds per test binary (default 180: past libtest's
 #                  60 s "has been running" notice, which names the test)
+#   ASYNC_PRIMER_TEST_LIMIT_SECS  the bound of a guarded test body (default
+#                  here 10, instead of the tests' 30)
 #   HANG_LOGS      where the per-bug logs go (default: $HANG_SCRATCH/.hang-logs)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/seeded_bugs"
 scratch="${HANG_SCRATCH:-${TMPDIR:-/tmp}/async-primer-hangs}"
 target="${HANG_TARGET:-$root/target/hangs}"
-limit="${HANG_TIMEOUT:-90}"
+limit="${HANG_TIMEOUT:-180}"
+# A guarded test body (tests/common: `within`) gives up after this many
+# seconds instead of 30, so that a binary with many stuck tests finishes.
+export ASYNC_PRIMER_TEST_LIMIT_SECS="${ASYNC_PRIMER_TEST_LIMIT_SECS:-10}"
 logs="${HANG_LOGS:-$scratch/.hang-logs}"
 
 # The fixed sample: bugs that made ordinary tests hang before the tests ran
