@@ -8,6 +8,8 @@
 //! The watchdog measures real time, so these do not run under Miri.
 #![cfg(not(miri))]
 
+mod common;
+
 use async_primer::channel::{mpsc, oneshot};
 use async_primer::executor::{Diagnostic, Executor, spawn_named};
 use async_primer::future::select;
@@ -359,5 +361,51 @@ fn every_diagnostic_prints_a_sentence() {
         stall
             .to_string()
             .contains("cycle: 'a' -> 'b' -> 'a': they wait for each other")
+    );
+}
+
+// ---- the guard the other test files use (tests/common: `within`) ----
+
+#[test]
+fn within_turns_a_hang_into_a_failure_that_says_so() {
+    let limit = Duration::from_millis(200);
+    let hang = std::panic::catch_unwind(|| {
+        common::within(limit, || {
+            loop {
+                thread::park()
+            }
+        })
+    });
+    let payload = hang.expect_err("a body that never finishes must fail");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("did not finish within 200ms"), "{message}");
+    assert!(message.contains("a lost wake-up?"), "{message}");
+    assert!(
+        message.contains("tests/hangs.rs"),
+        "names the guard's line: {message}"
+    );
+    // The test's later bodies are not run (a property test would otherwise
+    // wait out the limit for every case it shrinks through).
+    let later = std::panic::catch_unwind(|| common::within(limit, || 1));
+    assert!(
+        later.is_err(),
+        "a later body of a timed-out test must fail at once"
+    );
+}
+
+#[test]
+fn within_returns_the_value_and_re_raises_a_panic_as_it_was() {
+    assert_eq!(common::within(common::LIMIT, || 7), 7);
+    let panicked = std::panic::catch_unwind(|| {
+        let n = std::hint::black_box(42); // a String payload, not a &str
+        common::within(common::LIMIT, move || panic!("boom {n}"));
+    });
+    let payload = panicked.expect_err("the body's panic comes back");
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("boom 42")
     );
 }
