@@ -21,6 +21,7 @@
 //! | `semaphore_cancel_racing_release` | permits lost or duplicated when an `acquire_many` is cancelled while a release serves it. Seeded: a served ticket not giving its permits back -> fails (1 permit where 2 are due) |
 //! | `semaphore_release_racing_acquire` | a lost wake-up between a release and an acquire joining the line; the count ends where it started. Seeded: split RMW -> fails |
 //! | `semaphore_many_and_one_from_two_threads` | unequal wishes from two threads; polls and wakes counted, the count ends where it started. Seeded: split RMW -> fails |
+//! | `cancelled_queued_acquire_racing_release_and_fast_release` | a permit lost or duplicated when a release adds under the lock (it found somebody in line, who was then cancelled: the line is empty, the flag down) while another thread releases on the lock-free path. Seeded: `Permits::add` as a load and a store (split RMW, tests/seeded_bugs/permits-add-split.patch) -> fails |
 //! | `barrier_two_threads` | exactly one leader, the other waited once and was woken once. Seeded: the last arrival not waking the line (removed wake) -> fails |
 //! | `barrier_cancel_racing_arrival` | an arrival taken back (dropped wait) racing the arrival that completes the round. Seeded: the drop not taking the arrival back -> fails; removed wake -> fails |
 //!
@@ -353,6 +354,31 @@ fn semaphore_many_and_one_from_two_threads() {
             polls <= 2 && wakes == polls - 1,
             "{polls} polls, {wakes} wakes"
         );
+        assert_eq!(sem.available_permits(), 2, "permits lost or duplicated");
+    });
+}
+
+/// The one window where a release adds permits under the lock while the
+/// fast paths run: a release that found somebody in line (QUEUED up)
+/// waits for the lock, and meanwhile the one in line is cancelled, which
+/// empties the line and lowers the flag. The release then adds its permit
+/// under the lock while a third thread's release takes the lock-free path.
+#[test]
+fn cancelled_queued_acquire_racing_release_and_fast_release() {
+    common::loom_model(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        let slow = sem.clone().try_acquire_owned().unwrap();
+        let fast = sem.clone().try_acquire_owned().unwrap();
+        let mut queued = sem.acquire();
+        assert!(poll(&mut queued, Waker::noop()).is_pending()); // in line: QUEUED up
+        let releasers = [
+            thread::spawn(move || drop(slow)),
+            thread::spawn(move || drop(fast)),
+        ];
+        drop(queued); // cancelled: leaves the line, or gives back what it was served
+        for r in releasers {
+            r.join().unwrap();
+        }
         assert_eq!(sem.available_permits(), 2, "permits lost or duplicated");
     });
 }
