@@ -33,6 +33,7 @@
 #[cfg(async_primer_loom)]
 mod loom_model;
 #[cfg(async_primer_loom)]
+#[allow(unused_imports)] // the loom files use it; the others, built under the cfg, do not
 pub use loom_model::loom_model;
 
 use std::cell::Cell;
