@@ -41,11 +41,13 @@ limit="${HANG_TIMEOUT:-180}"
 export ASYNC_PRIMER_TEST_LIMIT_SECS="${ASYNC_PRIMER_TEST_LIMIT_SECS:-10}"
 logs="${HANG_LOGS:-$scratch/.hang-logs}"
 
-# The fixed sample: bugs that made ordinary tests hang before the tests ran
-# their bodies under `within` (see README.md, "No test hangs").
+# The fixed sample: two bugs that made ordinary tests hang before the tests
+# ran their bodies under `within` (see README.md, "No test hangs"): a lost
+# wake in the locks (tests/locks.rs hung) and in the executor's blocking
+# pool (tests/trace.rs hung). About 40-50 s each here.
 SAMPLE=(
-  exec-no-remote-nudge
-  promise-settle-no-wake
+  barrier-no-wake
+  exec-blocking-no-wake
 )
 
 case "${1:-}" in
