@@ -630,8 +630,7 @@ proptest! {
     /// then the clock is at that deadline.
     #[test]
     fn join_set_matches_a_sequential_model(ops in prop::collection::vec(op(), 0..40)) {
-        let ex = virtual_ex();
-        ex.block_on(async move {
+        within(LIMIT, move || virtual_ex().block_on(async move {
             let start = now();
             let mut set = JoinSet::new();
             let mut model: Vec<(Duration, usize)> = Vec::new(); // (deadline, id)
@@ -667,6 +666,6 @@ proptest! {
             }
             prop_assert_eq!(set.len(), model.len());
             Ok(())
-        })?;
+        }))?;
     }
 }
