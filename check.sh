@@ -14,7 +14,9 @@
 #   3. cargo test: unit, integration, doc tests and the guide chapters
 #   4. the loom models (tests/loom_*.rs), in release, under --cfg async_primer_loom,
 #      then a fixed sample of the seeded-bug catalogue (tests/seeded_bugs/: each
-#      bug must make its named model fail; run.sh without --sample runs all)
+#      bug must make its named model fail; run.sh without --sample runs all),
+#      and a fixed sample of the hang audit (tests/seeded_bugs/hang_audit.sh:
+#      with a seeded bug no ordinary test binary may hang; about 1-2.5 min)
 #   5. cargo doc, warnings are errors
 #   6. every example, each must exit 0
 #   7. Miri on the unit and integration tests
@@ -70,6 +72,9 @@ done
 
 current="seeded bugs (sample)"; step "$current"
 SEEDED_TARGET=target/seeded tests/seeded_bugs/run.sh --sample
+
+current="hang audit (sample)"; step "$current"
+tests/seeded_bugs/hang_audit.sh --sample  # builds in target/hangs
 
 current="cargo doc"; step "$current"
 RUSTDOCFLAGS="-D warnings" cargo +stable doc --locked --no-deps

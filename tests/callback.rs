@@ -2,8 +2,10 @@
 //! callbacks, `promisify` and `callbackify`. (The emitter is in
 //! `tests/emitter.rs`; interleavings are in `tests/loom_callback.rs`.)
 
+mod common;
 use async_primer::callback::{Callback, Outcome, callbackify, completion, promisify};
 use async_primer::testing::{counting_waker, poll_with};
+use common::{LIMIT, within};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -45,18 +47,20 @@ fn value_first_then_callback_runs_on_registering_thread() {
 
 #[test]
 fn callback_first_then_value_runs_on_completing_thread() {
-    let (completer, completion) = completion::<u32>();
-    let (tx, rx) = mpsc::channel();
-    completion.on_complete(move |o| tx.send((o, thread::current().id())).unwrap());
-    assert!(rx.try_recv().is_err(), "nothing yet");
-    let producer = thread::spawn(move || {
-        completer.complete(8).unwrap();
-        thread::current().id()
-    });
-    let producer_id = producer.join().unwrap();
-    let (outcome, ran_on) = rx.recv().unwrap();
-    assert_eq!(outcome, Outcome::Value(8));
-    assert_eq!(ran_on, producer_id);
+    within(LIMIT, || {
+        let (completer, completion) = completion::<u32>();
+        let (tx, rx) = mpsc::channel();
+        completion.on_complete(move |o| tx.send((o, thread::current().id())).unwrap());
+        assert!(rx.try_recv().is_err(), "nothing yet");
+        let producer = thread::spawn(move || {
+            completer.complete(8).unwrap();
+            thread::current().id()
+        });
+        let producer_id = producer.join().unwrap();
+        let (outcome, ran_on) = rx.recv().unwrap();
+        assert_eq!(outcome, Outcome::Value(8));
+        assert_eq!(ran_on, producer_id);
+    })
 }
 
 #[test]
@@ -134,21 +138,23 @@ fn panicking_callback_reaches_the_completing_thread() {
 
 #[test]
 fn many_completions_across_threads() {
-    let n = if cfg!(miri) { 8 } else { 500 };
-    let total = Arc::new(AtomicUsize::new(0));
-    let mut producers = Vec::new();
-    for i in 0..n {
-        let (completer, completion) = completion::<usize>();
-        let t = total.clone();
-        completion.on_complete(move |o| {
-            t.fetch_add(o.into_value().unwrap(), Ordering::SeqCst);
-        });
-        producers.push(thread::spawn(move || completer.complete(i).unwrap()));
-    }
-    for p in producers {
-        p.join().unwrap();
-    }
-    assert_eq!(total.load(Ordering::SeqCst), n * (n - 1) / 2);
+    within(LIMIT, || {
+        let n = if cfg!(miri) { 8 } else { 500 };
+        let total = Arc::new(AtomicUsize::new(0));
+        let mut producers = Vec::new();
+        for i in 0..n {
+            let (completer, completion) = completion::<usize>();
+            let t = total.clone();
+            completion.on_complete(move |o| {
+                t.fetch_add(o.into_value().unwrap(), Ordering::SeqCst);
+            });
+            producers.push(thread::spawn(move || completer.complete(i).unwrap()));
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(total.load(Ordering::SeqCst), n * (n - 1) / 2);
+    })
 }
 
 #[test]
@@ -173,19 +179,21 @@ fn outcome_helpers() {
 
 #[test]
 fn promisify_is_lazy() {
-    let started = Arc::new(AtomicUsize::new(0));
-    let s = started.clone();
-    let fut = promisify(move |cb: Callback<u8, ()>| {
-        s.fetch_add(1, Ordering::SeqCst);
-        cb(Ok(1));
-    });
-    assert_eq!(
-        started.load(Ordering::SeqCst),
-        0,
-        "not started by promisify"
-    );
-    assert_eq!(futures::executor::block_on(fut), Ok(1));
-    assert_eq!(started.load(Ordering::SeqCst), 1, "started exactly once");
+    within(LIMIT, || {
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let fut = promisify(move |cb: Callback<u8, ()>| {
+            s.fetch_add(1, Ordering::SeqCst);
+            cb(Ok(1));
+        });
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            0,
+            "not started by promisify"
+        );
+        assert_eq!(futures::executor::block_on(fut), Ok(1));
+        assert_eq!(started.load(Ordering::SeqCst), 1, "started exactly once");
+    })
 }
 
 #[test]
@@ -201,10 +209,12 @@ fn promisify_synchronous_callback_is_ready_on_first_poll() {
 
 #[test]
 fn promisify_callback_from_another_thread() {
-    let fut = promisify(|cb: Callback<u32, String>| {
-        thread::spawn(move || cb(Ok(40 + 2)));
-    });
-    assert_eq!(futures::executor::block_on(fut), Ok(42));
+    within(LIMIT, || {
+        let fut = promisify(|cb: Callback<u32, String>| {
+            thread::spawn(move || cb(Ok(40 + 2)));
+        });
+        assert_eq!(futures::executor::block_on(fut), Ok(42));
+    })
 }
 
 #[test]
@@ -229,19 +239,23 @@ fn promisify_wakes_the_latest_waker_once() {
 
 #[test]
 fn promisify_dropped_callback_panics_instead_of_hanging() {
-    let fut = promisify(|cb: Callback<u8, ()>| drop(cb));
-    let caught = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(fut)));
-    let message = panic_message(caught.unwrap_err());
-    assert!(message.contains("dropped its callback"), "{message}");
+    within(LIMIT, || {
+        let fut = promisify(|cb: Callback<u8, ()>| drop(cb));
+        let caught = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(fut)));
+        let message = panic_message(caught.unwrap_err());
+        assert!(message.contains("dropped its callback"), "{message}");
+    })
 }
 
 #[test]
 fn promisify_callback_dropped_later_on_another_thread_panics() {
-    let fut = promisify(|cb: Callback<u8, ()>| {
-        thread::spawn(move || drop(cb));
-    });
-    let caught = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(fut)));
-    assert!(panic_message(caught.unwrap_err()).contains("dropped its callback"));
+    within(LIMIT, || {
+        let fut = promisify(|cb: Callback<u8, ()>| {
+            thread::spawn(move || drop(cb));
+        });
+        let caught = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(fut)));
+        assert!(panic_message(caught.unwrap_err()).contains("dropped its callback"));
+    })
 }
 
 #[test]
@@ -290,17 +304,19 @@ fn promisify_debug_shows_progress() {
 
 #[test]
 fn callbackify_delivers_ok_and_err() {
-    let (tx, rx) = mpsc::channel();
-    let t = tx.clone();
-    futures::executor::block_on(callbackify(async { Ok::<u8, String>(1) }, move |r| {
-        t.send(r).unwrap()
-    }));
-    futures::executor::block_on(callbackify(
-        async { Err::<u8, _>("bad".to_string()) },
-        move |r| tx.send(r).unwrap(),
-    ));
-    assert_eq!(rx.recv().unwrap(), Ok(1));
-    assert_eq!(rx.recv().unwrap(), Err("bad".to_string()));
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let t = tx.clone();
+        futures::executor::block_on(callbackify(async { Ok::<u8, String>(1) }, move |r| {
+            t.send(r).unwrap()
+        }));
+        futures::executor::block_on(callbackify(
+            async { Err::<u8, _>("bad".to_string()) },
+            move |r| tx.send(r).unwrap(),
+        ));
+        assert_eq!(rx.recv().unwrap(), Ok(1));
+        assert_eq!(rx.recv().unwrap(), Err("bad".to_string()));
+    })
 }
 
 #[test]
@@ -317,26 +333,30 @@ fn callbackify_does_nothing_until_driven() {
 
 #[test]
 fn callbackify_driven_on_another_thread() {
-    let (tx, rx) = mpsc::channel();
-    let delivery = callbackify(async { "7".parse::<u8>() }, move |r| {
-        tx.send((r, thread::current().id())).unwrap()
-    });
-    let driver = thread::spawn(move || {
-        futures::executor::block_on(delivery);
-        thread::current().id()
-    });
-    let driver_id = driver.join().unwrap();
-    let (result, ran_on) = rx.recv().unwrap();
-    assert_eq!(result, Ok(7));
-    assert_eq!(ran_on, driver_id, "called on the driving thread");
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let delivery = callbackify(async { "7".parse::<u8>() }, move |r| {
+            tx.send((r, thread::current().id())).unwrap()
+        });
+        let driver = thread::spawn(move || {
+            futures::executor::block_on(delivery);
+            thread::current().id()
+        });
+        let driver_id = driver.join().unwrap();
+        let (result, ran_on) = rx.recv().unwrap();
+        assert_eq!(result, Ok(7));
+        assert_eq!(ran_on, driver_id, "called on the driving thread");
+    })
 }
 
 #[test]
 fn promisify_then_callbackify_round_trip() {
-    let (tx, rx) = mpsc::channel();
-    let op = |cb: Callback<u32, String>| {
-        thread::spawn(move || cb(Ok(10)));
-    };
-    futures::executor::block_on(callbackify(promisify(op), move |r| tx.send(r).unwrap()));
-    assert_eq!(rx.recv().unwrap(), Ok(10));
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let op = |cb: Callback<u32, String>| {
+            thread::spawn(move || cb(Ok(10)));
+        };
+        futures::executor::block_on(callbackify(promisify(op), move |r| tx.send(r).unwrap()));
+        assert_eq!(rx.recv().unwrap(), Ok(10));
+    })
 }

@@ -1,6 +1,8 @@
 //! mpsc: order, closing, back-pressure, cancellation of waiting send and
 //! recv futures, wake counts, threads. See src/channel/mpsc.rs.
 
+mod common;
+use common::{LIMIT, within};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -11,38 +13,42 @@ use async_primer::testing::counting_waker;
 
 #[test]
 fn fifo_then_none_after_last_sender() {
-    let (tx, mut rx) = mpsc::unbounded();
-    let tx2 = tx.clone();
-    for i in 0..10 {
-        tx.try_send(i).unwrap();
-    }
-    drop(tx);
-    assert_eq!(rx.try_recv(), Ok(0));
-    drop(tx2);
-    let rest: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
-    assert_eq!(rest, (1..10).collect::<Vec<_>>());
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    assert_eq!(futures::executor::block_on(rx.recv()), None);
+    within(LIMIT, || {
+        let (tx, mut rx) = mpsc::unbounded();
+        let tx2 = tx.clone();
+        for i in 0..10 {
+            tx.try_send(i).unwrap();
+        }
+        drop(tx);
+        assert_eq!(rx.try_recv(), Ok(0));
+        drop(tx2);
+        let rest: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        assert_eq!(rest, (1..10).collect::<Vec<_>>());
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+        assert_eq!(futures::executor::block_on(rx.recv()), None);
+    })
 }
 
 #[test]
 fn recv_waits_and_is_woken_once_by_send() {
-    let (tx, mut rx) = mpsc::unbounded();
-    let (waker, count) = counting_waker();
-    let mut cx = Context::from_waker(&waker);
-    {
+    within(LIMIT, || {
+        let (tx, mut rx) = mpsc::unbounded();
+        let (waker, count) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        {
+            let mut recv = pin!(rx.recv());
+            assert!(recv.as_mut().poll(&mut cx).is_pending());
+            tx.try_send(9).unwrap();
+            assert_eq!(count.woken(), 1);
+            assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(9)));
+        }
+        // The last sender's drop wakes a waiting recv, which then sees None.
         let mut recv = pin!(rx.recv());
         assert!(recv.as_mut().poll(&mut cx).is_pending());
-        tx.try_send(9).unwrap();
-        assert_eq!(count.woken(), 1);
-        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(9)));
-    }
-    // The last sender's drop wakes a waiting recv, which then sees None.
-    let mut recv = pin!(rx.recv());
-    assert!(recv.as_mut().poll(&mut cx).is_pending());
-    drop(tx);
-    assert_eq!(count.woken(), 2);
-    assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(None));
+        drop(tx);
+        assert_eq!(count.woken(), 2);
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(None));
+    })
 }
 
 #[test]
@@ -146,19 +152,21 @@ fn a_send_that_finds_room_without_a_wake_does_not_steal_a_later_wake() {
 
 #[test]
 fn a_recv_dropped_mid_wait_loses_nothing() {
-    let (tx, mut rx) = mpsc::unbounded();
-    let (waker, count) = counting_waker();
-    {
-        let mut recv = Box::pin(rx.recv());
-        assert!(
-            recv.as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
-    } // cancelled
-    tx.try_send("kept").unwrap();
-    assert_eq!(count.woken(), 0, "the cancelled recv's waker was removed");
-    assert_eq!(rx.try_recv(), Ok("kept"));
+    within(LIMIT, || {
+        let (tx, mut rx) = mpsc::unbounded();
+        let (waker, count) = counting_waker();
+        {
+            let mut recv = Box::pin(rx.recv());
+            assert!(
+                recv.as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+        } // cancelled
+        tx.try_send("kept").unwrap();
+        assert_eq!(count.woken(), 0, "the cancelled recv's waker was removed");
+        assert_eq!(rx.try_recv(), Ok("kept"));
+    })
 }
 
 #[test]
@@ -187,15 +195,17 @@ fn close_fails_senders_and_keeps_queued_messages() {
 
 #[test]
 fn dropping_the_receiver_drops_queued_messages_and_fails_sends() {
-    let msg = Arc::new(());
-    let (tx, rx) = mpsc::unbounded();
-    tx.try_send(msg.clone()).unwrap();
-    tx.try_send(msg.clone()).unwrap();
-    assert_eq!(Arc::strong_count(&msg), 3);
-    drop(rx);
-    assert_eq!(Arc::strong_count(&msg), 1);
-    assert!(futures::executor::block_on(tx.send(msg.clone())).is_err());
-    assert_eq!(Arc::strong_count(&msg), 1);
+    within(LIMIT, || {
+        let msg = Arc::new(());
+        let (tx, rx) = mpsc::unbounded();
+        tx.try_send(msg.clone()).unwrap();
+        tx.try_send(msg.clone()).unwrap();
+        assert_eq!(Arc::strong_count(&msg), 3);
+        drop(rx);
+        assert_eq!(Arc::strong_count(&msg), 1);
+        assert!(futures::executor::block_on(tx.send(msg.clone())).is_err());
+        assert_eq!(Arc::strong_count(&msg), 1);
+    })
 }
 
 #[test]
@@ -206,34 +216,36 @@ fn bounded_zero_panics_clearly() {
 
 #[test]
 fn senders_on_other_threads_fifo_per_sender_nothing_lost() {
-    const PER: usize = if cfg!(miri) { 20 } else { 2_000 };
-    const SENDERS: usize = 4;
-    let (tx, mut rx) = mpsc::bounded(3);
-    let threads: Vec<_> = (0..SENDERS)
-        .map(|s| {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                futures::executor::block_on(async {
-                    for i in 0..PER {
-                        tx.send((s, i)).await.unwrap();
-                    }
+    within(LIMIT, || {
+        const PER: usize = if cfg!(miri) { 20 } else { 2_000 };
+        const SENDERS: usize = 4;
+        let (tx, mut rx) = mpsc::bounded(3);
+        let threads: Vec<_> = (0..SENDERS)
+            .map(|s| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    futures::executor::block_on(async {
+                        for i in 0..PER {
+                            tx.send((s, i)).await.unwrap();
+                        }
+                    })
                 })
             })
-        })
-        .collect();
-    drop(tx);
-    let mut next = [0usize; SENDERS];
-    let mut total = 0;
-    futures::executor::block_on(async {
-        while let Some((s, i)) = rx.recv().await {
-            assert_eq!(i, next[s], "FIFO per sender");
-            next[s] += 1;
-            total += 1;
+            .collect();
+        drop(tx);
+        let mut next = [0usize; SENDERS];
+        let mut total = 0;
+        futures::executor::block_on(async {
+            while let Some((s, i)) = rx.recv().await {
+                assert_eq!(i, next[s], "FIFO per sender");
+                next[s] += 1;
+                total += 1;
+            }
+        });
+        for t in threads {
+            t.join().unwrap();
         }
-    });
-    for t in threads {
-        t.join().unwrap();
-    }
-    assert_eq!(total, SENDERS * PER);
-    assert!(next.iter().all(|&n| n == PER));
+        assert_eq!(total, SENDERS * PER);
+        assert!(next.iter().all(|&n| n == PER));
+    })
 }

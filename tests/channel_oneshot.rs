@@ -1,6 +1,8 @@
 //! oneshot: send/receive, closing from either side, waker replacement,
 //! wake counts, drops. See src/channel/oneshot.rs.
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
@@ -135,48 +137,54 @@ fn polling_after_completion_panics() {
 
 #[test]
 fn works_across_threads() {
-    const ROUNDS: usize = if cfg!(miri) { 5 } else { 200 };
-    for i in 0..ROUNDS {
-        let (tx, rx) = oneshot();
-        let t = std::thread::spawn(move || tx.send(i).unwrap());
-        assert_eq!(futures::executor::block_on(rx), Ok(i));
-        t.join().unwrap();
-    }
+    within(LIMIT, || {
+        const ROUNDS: usize = if cfg!(miri) { 5 } else { 200 };
+        for i in 0..ROUNDS {
+            let (tx, rx) = oneshot();
+            let t = std::thread::spawn(move || tx.send(i).unwrap());
+            assert_eq!(futures::executor::block_on(rx), Ok(i));
+            t.join().unwrap();
+        }
+    })
 }
 
 #[test]
 fn ping_pong_through_oneshots() {
-    const ROUNDS: u32 = if cfg!(miri) { 10 } else { 1000 };
-    futures::executor::block_on(async {
-        let mut total = 0;
-        for i in 0..ROUNDS {
-            let (ping_tx, ping_rx) = oneshot();
-            let (pong_tx, pong_rx) = oneshot();
-            let responder = async move {
-                let v = ping_rx.await.unwrap();
-                pong_tx.send(v + 1).unwrap();
-            };
-            let asker = async move {
-                ping_tx.send(i).unwrap();
-                pong_rx.await.unwrap()
-            };
-            let ((), got) = futures::join!(responder, asker);
-            total += got;
-        }
-        assert_eq!(total, (1..=ROUNDS).sum::<u32>());
-    });
+    within(LIMIT, || {
+        const ROUNDS: u32 = if cfg!(miri) { 10 } else { 1000 };
+        futures::executor::block_on(async {
+            let mut total = 0;
+            for i in 0..ROUNDS {
+                let (ping_tx, ping_rx) = oneshot();
+                let (pong_tx, pong_rx) = oneshot();
+                let responder = async move {
+                    let v = ping_rx.await.unwrap();
+                    pong_tx.send(v + 1).unwrap();
+                };
+                let asker = async move {
+                    ping_tx.send(i).unwrap();
+                    pong_rx.await.unwrap()
+                };
+                let ((), got) = futures::join!(responder, asker);
+                total += got;
+            }
+            assert_eq!(total, (1..=ROUNDS).sum::<u32>());
+        });
+    })
 }
 
 #[test]
 fn the_function_and_the_module_share_a_name() {
-    let (tx, rx): (
-        async_primer::channel::oneshot::Sender<u8>,
-        async_primer::channel::oneshot::Receiver<u8>,
-    ) = async_primer::channel::oneshot();
-    tx.send(3).unwrap();
-    assert_eq!(futures::executor::block_on(rx), Ok(3));
-    // And through the module path too.
-    let (tx, rx) = async_primer::channel::oneshot::oneshot::<u8>();
-    drop(tx);
-    assert_eq!(futures::executor::block_on(rx), Err(Closed));
+    within(LIMIT, || {
+        let (tx, rx): (
+            async_primer::channel::oneshot::Sender<u8>,
+            async_primer::channel::oneshot::Receiver<u8>,
+        ) = async_primer::channel::oneshot();
+        tx.send(3).unwrap();
+        assert_eq!(futures::executor::block_on(rx), Ok(3));
+        // And through the module path too.
+        let (tx, rx) = async_primer::channel::oneshot::oneshot::<u8>();
+        drop(tx);
+        assert_eq!(futures::executor::block_on(rx), Err(Closed));
+    })
 }

@@ -3,7 +3,9 @@
 //! rules are in `tests/emitter_prop.rs`; interleavings in
 //! `tests/loom_callback.rs`.
 
+mod common;
 use async_primer::callback::{EventEmitter, ListenerId};
+use common::{LIMIT, within};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -201,29 +203,31 @@ fn panicking_once_listener_counts_as_consumed() {
 
 #[test]
 fn emits_from_many_threads() {
-    let threads = if cfg!(miri) { 2 } else { 8 };
-    let per_thread = if cfg!(miri) { 5 } else { 200 };
-    let e = Arc::new(EventEmitter::<u32>::new());
-    let total = Arc::new(AtomicUsize::new(0));
-    let once = Arc::new(AtomicUsize::new(0));
-    let t = total.clone();
-    e.on(move |n| {
-        t.fetch_add(*n as usize, Ordering::SeqCst);
-    });
-    let o = once.clone();
-    e.once(move |_| {
-        o.fetch_add(1, Ordering::SeqCst);
-    });
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let e = e.clone();
-            thread::spawn(move || (0..per_thread).map(|_| e.emit(1)).sum::<usize>())
-        })
-        .collect();
-    let ran: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    assert_eq!(total.load(Ordering::SeqCst), threads * per_thread);
-    assert_eq!(once.load(Ordering::SeqCst), 1);
-    assert_eq!(ran, threads * per_thread + 1);
+    within(LIMIT, || {
+        let threads = if cfg!(miri) { 2 } else { 8 };
+        let per_thread = if cfg!(miri) { 5 } else { 200 };
+        let e = Arc::new(EventEmitter::<u32>::new());
+        let total = Arc::new(AtomicUsize::new(0));
+        let once = Arc::new(AtomicUsize::new(0));
+        let t = total.clone();
+        e.on(move |n| {
+            t.fetch_add(*n as usize, Ordering::SeqCst);
+        });
+        let o = once.clone();
+        e.once(move |_| {
+            o.fetch_add(1, Ordering::SeqCst);
+        });
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let e = e.clone();
+                thread::spawn(move || (0..per_thread).map(|_| e.emit(1)).sum::<usize>())
+            })
+            .collect();
+        let ran: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(total.load(Ordering::SeqCst), threads * per_thread);
+        assert_eq!(once.load(Ordering::SeqCst), 1);
+        assert_eq!(ran, threads * per_thread + 1);
+    })
 }
 
 #[test]
@@ -405,26 +409,30 @@ fn next_polled_after_completion_panics() {
 
 #[test]
 fn next_across_threads_with_block_on() {
-    let e = Arc::new(EventEmitter::<String>::new());
-    let next = e.next();
-    let e2 = e.clone();
-    let emitter_thread = thread::spawn(move || e2.emit("posted".to_string()));
-    assert_eq!(
-        futures::executor::block_on(next),
-        Some("posted".to_string())
-    );
-    assert_eq!(emitter_thread.join().unwrap(), 1);
+    within(LIMIT, || {
+        let e = Arc::new(EventEmitter::<String>::new());
+        let next = e.next();
+        let e2 = e.clone();
+        let emitter_thread = thread::spawn(move || e2.emit("posted".to_string()));
+        assert_eq!(
+            futures::executor::block_on(next),
+            Some("posted".to_string())
+        );
+        assert_eq!(emitter_thread.join().unwrap(), 1);
+    })
 }
 
 #[test]
 fn several_next_futures_each_get_the_event_in_order() {
-    let e = EventEmitter::<u32>::new();
-    let l = log();
-    e.on(say(&l, "a"));
-    let first = e.next();
-    let second = e.next();
-    assert_eq!(e.emit(5), 3);
-    assert_eq!(futures::executor::block_on(first), Some(5));
-    assert_eq!(futures::executor::block_on(second), Some(5));
-    assert_eq!(take(&l), ["a:5"]);
+    within(LIMIT, || {
+        let e = EventEmitter::<u32>::new();
+        let l = log();
+        e.on(say(&l, "a"));
+        let first = e.next();
+        let second = e.next();
+        assert_eq!(e.emit(5), 3);
+        assert_eq!(futures::executor::block_on(first), Some(5));
+        assert_eq!(futures::executor::block_on(second), Some(5));
+        assert_eq!(take(&l), ["a:5"]);
+    })
 }

@@ -9,6 +9,8 @@
 //! virtual time, so a 10 ms timer costs nothing, and the harness waits an
 //! (instant) hour for every timer to fire.
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -50,22 +52,24 @@ fn run_on(ex: Executor, script: fn()) -> Vec<String> {
 /// Runs the puzzle and compares with what Node printed. Puzzles without
 /// timers also run under seeded (task-shuffling) executors: microtasks
 /// never move.
-fn puzzle(name: &str, script: fn()) {
-    let path = format!(
-        "{}/tests/event_loop/{name}.expected",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let expected: Vec<&str> = expected.lines().collect();
-    let got = run_on(Executor::builder().virtual_time().build(), script);
-    assert_eq!(got, expected, "{name}: this crate (left) vs Node (right)");
-    let source = std::fs::read_to_string(path.replace(".expected", ".js")).unwrap();
-    if !source.contains("setTimeout") {
-        for seed in 0..if cfg!(miri) { 2 } else { 10 } {
-            let ex = Executor::builder().virtual_time().seed(seed).build();
-            assert_eq!(run_on(ex, script), expected, "{name}, seed {seed}");
+fn puzzle(name: &'static str, script: fn()) {
+    within(LIMIT, move || {
+        let path = format!(
+            "{}/tests/event_loop/{name}.expected",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let expected: Vec<&str> = expected.lines().collect();
+        let got = run_on(Executor::builder().virtual_time().build(), script);
+        assert_eq!(got, expected, "{name}: this crate (left) vs Node (right)");
+        let source = std::fs::read_to_string(path.replace(".expected", ".js")).unwrap();
+        if !source.contains("setTimeout") {
+            for seed in 0..if cfg!(miri) { 2 } else { 10 } {
+                let ex = Executor::builder().virtual_time().seed(seed).build();
+                assert_eq!(run_on(ex, script), expected, "{name}, seed {seed}");
+            }
         }
-    }
+    })
 }
 
 #[test]

@@ -6,8 +6,10 @@
 //! * the same seed gives the same trace of events;
 //! * under virtual time the final clock equals the latest deadline reached.
 
+mod common;
 use async_primer::executor::{Builder, JoinHandle};
 use async_primer::time::{now, sleep};
+use common::{LIMIT, within};
 use proptest::prelude::*;
 use std::cell::RefCell;
 use std::future::poll_fn;
@@ -78,7 +80,14 @@ struct Outcome {
     final_clock: Duration,
 }
 
+/// [`run_unbounded`] under `within` (tests/common): a lost wake-up fails
+/// the case instead of hanging the binary.
 fn run(p: &Program, seed: u64) -> Outcome {
+    let p = p.clone();
+    within(LIMIT, move || run_unbounded(&p, seed))
+}
+
+fn run_unbounded(p: &Program, seed: u64) -> Outcome {
     let ex = Builder::new().virtual_time().seed(seed).build();
     let start: Instant = ex.now();
     let trace = Rc::new(RefCell::new(Vec::new()));

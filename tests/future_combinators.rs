@@ -2,6 +2,8 @@
 //! inputs, cancellation by drop (with drop counters) and the panic on a
 //! poll after completion. See src/future/.
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -60,52 +62,59 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
 
 #[test]
 fn simple_futures() {
-    assert_eq!(block_on(ready(1)), 1);
-    assert_eq!(block_on(after(3, "x")), "x");
-    let mut p = pending::<u8>();
-    for _ in 0..5 {
-        assert_eq!(poll_once(&mut p), Poll::Pending);
-    }
-    let ran = Cell::new(0);
-    let l = lazy(|_| ran.set(ran.get() + 1));
-    assert_eq!(ran.get(), 0, "lazy: nothing runs before the first poll");
-    block_on(l);
-    assert_eq!(ran.get(), 1);
+    within(LIMIT, || {
+        assert_eq!(block_on(ready(1)), 1);
+        assert_eq!(block_on(after(3, "x")), "x");
+        let mut p = pending::<u8>();
+        for _ in 0..5 {
+            assert_eq!(poll_once(&mut p), Poll::Pending);
+        }
+        let ran = Cell::new(0);
+        let l = lazy(|_| ran.set(ran.get() + 1));
+        assert_eq!(ran.get(), 0, "lazy: nothing runs before the first poll");
+        block_on(l);
+        assert_eq!(ran.get(), 1);
+    })
 }
 
 #[test]
 fn map_then_inspect_are_lazy_and_compose() {
-    let calls = Cell::new(0);
-    let f = after(2, 10)
-        .map(|x| {
-            calls.set(calls.get() + 1);
-            x + 1
-        })
-        .then(|x| after(1, x * 2))
-        .inspect(|x| assert_eq!(*x, 22));
-    assert_eq!(calls.get(), 0);
-    assert_eq!(block_on(f), 22);
-    assert_eq!(calls.get(), 1);
+    within(LIMIT, || {
+        let calls = Cell::new(0);
+        let f = after(2, 10)
+            .map(|x| {
+                calls.set(calls.get() + 1);
+                x + 1
+            })
+            .then(|x| after(1, x * 2))
+            .inspect(|x| assert_eq!(*x, 22));
+        assert_eq!(calls.get(), 0);
+        assert_eq!(block_on(f), 22);
+        assert_eq!(calls.get(), 1);
+    })
 }
 
 #[test]
 fn result_adapters() {
-    let called = Cell::new(false);
-    let ok = ready(Ok::<u8, String>(1)).and_then(|x| after(1, Ok(x + 1)));
-    assert_eq!(block_on(ok), Ok(2));
-    let err = ready(Err::<u8, String>("e".into())).and_then(|x| {
-        called.set(true);
-        ready(Ok(x))
-    });
-    assert_eq!(block_on(err), Err("e".to_string()));
-    assert!(!called.get(), "and_then short-circuits on Err");
-    let rec = after(1, Err::<u8, u8>(4)).or_else(|e| ready(Ok::<u8, ()>(e * 2)));
-    assert_eq!(block_on(rec), Ok(8));
-    let pass = ready(Ok::<u8, u8>(1))
-        .or_else(|_| -> std::future::Ready<Result<u8, ()>> { unreachable!("or_else skips Ok") });
-    assert_eq!(block_on(pass), Ok(1));
-    assert_eq!(block_on(ready(Err::<(), u8>(1)).map_err(|e| e + 1)), Err(2));
-    assert_eq!(block_on(ready(Ok::<u8, u8>(1)).map_err(|e| e + 1)), Ok(1));
+    within(LIMIT, || {
+        let called = Cell::new(false);
+        let ok = ready(Ok::<u8, String>(1)).and_then(|x| after(1, Ok(x + 1)));
+        assert_eq!(block_on(ok), Ok(2));
+        let err = ready(Err::<u8, String>("e".into())).and_then(|x| {
+            called.set(true);
+            ready(Ok(x))
+        });
+        assert_eq!(block_on(err), Err("e".to_string()));
+        assert!(!called.get(), "and_then short-circuits on Err");
+        let rec = after(1, Err::<u8, u8>(4)).or_else(|e| ready(Ok::<u8, ()>(e * 2)));
+        assert_eq!(block_on(rec), Ok(8));
+        let pass = ready(Ok::<u8, u8>(1)).or_else(|_| -> std::future::Ready<Result<u8, ()>> {
+            unreachable!("or_else skips Ok")
+        });
+        assert_eq!(block_on(pass), Ok(1));
+        assert_eq!(block_on(ready(Err::<(), u8>(1)).map_err(|e| e + 1)), Err(2));
+        assert_eq!(block_on(ready(Ok::<u8, u8>(1)).map_err(|e| e + 1)), Ok(1));
+    })
 }
 
 #[test]
@@ -151,44 +160,50 @@ fn fuse_is_pending_after_completion_and_drops_the_inner_future_early() {
 
 #[test]
 fn boxed_and_boxed_local() {
-    let v: Vec<async_primer::future::BoxFuture<'static, u8>> = vec![
-        ready(1).boxed(),
-        async { 2 }.boxed(),
-        after(2, 3).map(|x| x).boxed(),
-    ];
-    assert_eq!(block_on(join_all(v)), vec![1, 2, 3]);
-    let rc = Rc::new(4);
-    let f = async move { *rc }.boxed_local();
-    assert_eq!(block_on(f), 4);
+    within(LIMIT, || {
+        let v: Vec<async_primer::future::BoxFuture<'static, u8>> = vec![
+            ready(1).boxed(),
+            async { 2 }.boxed(),
+            after(2, 3).map(|x| x).boxed(),
+        ];
+        assert_eq!(block_on(join_all(v)), vec![1, 2, 3]);
+        let rc = Rc::new(4);
+        let f = async move { *rc }.boxed_local();
+        assert_eq!(block_on(f), 4);
+    })
 }
 
 #[test]
 fn catch_unwind_turns_a_panic_into_err() {
-    let ok = block_on(after(1, 1).catch_unwind());
-    assert_eq!(ok.unwrap(), 1);
-    let err = block_on(lazy(|_| -> u8 { panic!("inside") }).catch_unwind()).unwrap_err();
-    assert_eq!(err.downcast_ref::<&str>(), Some(&"inside"));
+    within(LIMIT, || {
+        let ok = block_on(after(1, 1).catch_unwind());
+        assert_eq!(ok.unwrap(), 1);
+        let err = block_on(lazy(|_| -> u8 { panic!("inside") }).catch_unwind()).unwrap_err();
+        assert_eq!(err.downcast_ref::<&str>(), Some(&"inside"));
+    })
 }
 
 #[test]
 fn join_join3_and_the_macro() {
-    assert_eq!(block_on(join(after(3, 1), after(1, 'b'))), (1, 'b'));
-    assert_eq!(
-        block_on(join3(after(1, 1), ready(2), after(4, 3))),
-        (1, 2, 3)
-    );
-    let out = block_on(async {
-        async_primer::join!(
-            after(2, 1u8),
-            ready("two"),
-            after(1, 3.5f32),
-            async { 'd' },
-            ready(())
-        )
-    });
-    assert_eq!(out, (1, "two", 3.5, 'd', ()));
-    let single = block_on(async { async_primer::join!(after(1, 9)) });
-    assert_eq!(single, (9,));
+    within(LIMIT, || {
+        assert_eq!(block_on(join(after(3, 1), after(1, 'b'))), (1, 'b'));
+        assert_eq!(
+            block_on(join3(after(1, 1), ready(2), after(4, 3))),
+            (1, 2, 3)
+        );
+        let out = block_on(async {
+            async_primer::join!(
+                after(2, 1u8),
+                ready("two"),
+                after(1, 3.5f32),
+                async { 'd' },
+                ready(())
+            )
+        });
+        assert_eq!(out, (1, "two", 3.5, 'd', ()));
+        let single = block_on(async { async_primer::join!(after(1, 9)) });
+        assert_eq!(single, (9,));
+    })
 }
 
 #[test]
@@ -216,44 +231,50 @@ fn join_drops_finished_futures_early_and_the_rest_on_cancel() {
 
 #[test]
 fn select_first_wins_loser_can_be_resumed() {
-    match block_on(select(after(3, "slow"), after(1, "fast"))) {
-        Either::Right((winner, slow)) => {
-            assert_eq!(winner, "fast");
-            assert_eq!(block_on(slow), "slow", "the loser resumes where it stopped");
+    within(LIMIT, || {
+        match block_on(select(after(3, "slow"), after(1, "fast"))) {
+            Either::Right((winner, slow)) => {
+                assert_eq!(winner, "fast");
+                assert_eq!(block_on(slow), "slow", "the loser resumes where it stopped");
+            }
+            Either::Left(_) => panic!("the slow one won"),
         }
-        Either::Left(_) => panic!("the slow one won"),
-    }
-    // Ties go to the first argument.
-    assert!(matches!(
-        block_on(select(ready(1), ready(2))),
-        Either::Left((1, _))
-    ));
+        // Ties go to the first argument.
+        assert!(matches!(
+            block_on(select(ready(1), ready(2))),
+            Either::Left((1, _))
+        ));
+    })
 }
 
 #[test]
 fn select_drops_nothing_itself_but_dropping_it_cancels_both() {
-    let drops = Drops::default();
-    let out = block_on(select(ready(1), pending_guarded::<u8>(&drops)));
-    assert_eq!(drops.get(), 0, "the loser is handed back, not dropped");
-    drop(out);
-    assert_eq!(drops.get(), 1);
-    let mut s = select(pending_guarded::<u8>(&drops), pending_guarded::<u8>(&drops));
-    assert!(poll_once(&mut s).is_pending());
-    drop(s);
-    assert_eq!(drops.get(), 3);
+    within(LIMIT, || {
+        let drops = Drops::default();
+        let out = block_on(select(ready(1), pending_guarded::<u8>(&drops)));
+        assert_eq!(drops.get(), 0, "the loser is handed back, not dropped");
+        drop(out);
+        assert_eq!(drops.get(), 1);
+        let mut s = select(pending_guarded::<u8>(&drops), pending_guarded::<u8>(&drops));
+        assert!(poll_once(&mut s).is_pending());
+        drop(s);
+        assert_eq!(drops.get(), 3);
+    })
 }
 
 #[test]
 fn race_first_finished_wins_losers_dropped() {
-    let drops = Drops::default();
-    let futs: Vec<async_primer::future::LocalBoxFuture<'static, u8>> = vec![
-        Box::pin(pending_guarded(&drops)),
-        Box::pin(after(2, 2)),
-        Box::pin(after(1, 1)),
-        Box::pin(pending_guarded(&drops)),
-    ];
-    assert_eq!(block_on(race(futs)), 1);
-    assert_eq!(drops.get(), 2);
+    within(LIMIT, || {
+        let drops = Drops::default();
+        let futs: Vec<async_primer::future::LocalBoxFuture<'static, u8>> = vec![
+            Box::pin(pending_guarded(&drops)),
+            Box::pin(after(2, 2)),
+            Box::pin(after(1, 1)),
+            Box::pin(pending_guarded(&drops)),
+        ];
+        assert_eq!(block_on(race(futs)), 1);
+        assert_eq!(drops.get(), 2);
+    })
 }
 
 #[test]
@@ -266,19 +287,21 @@ fn race_of_nothing_is_pending_forever() {
 
 #[test]
 fn race_ok_first_ok_or_all_errors_in_order() {
-    let oks = vec![
-        after(1, Err("a")),
-        after(3, Ok(3)),
-        after(2, Ok(2)),
-        after(0, Err("d")),
-    ];
-    assert_eq!(block_on(race_ok(oks)), Ok(2));
-    let errs = vec![
-        after(2, Err::<u8, _>("a")),
-        after(0, Err("b")),
-        after(1, Err("c")),
-    ];
-    assert_eq!(block_on(race_ok(errs)), Err(vec!["a", "b", "c"]));
+    within(LIMIT, || {
+        let oks = vec![
+            after(1, Err("a")),
+            after(3, Ok(3)),
+            after(2, Ok(2)),
+            after(0, Err("d")),
+        ];
+        assert_eq!(block_on(race_ok(oks)), Ok(2));
+        let errs = vec![
+            after(2, Err::<u8, _>("a")),
+            after(0, Err("b")),
+            after(1, Err("c")),
+        ];
+        assert_eq!(block_on(race_ok(errs)), Err(vec!["a", "b", "c"]));
+    })
 }
 
 #[test]
@@ -306,9 +329,11 @@ fn race_ok_drops_failed_futures_as_they_fail_and_losers_at_the_end() {
 
 #[test]
 fn either_is_a_future() {
-    let f: Either<_, std::future::Ready<u8>> = Either::Left(after(1, 3u8));
-    assert_eq!(block_on(f), 3);
-    assert_eq!(Either::<u8, u8>::Right(2).right(), Some(2));
+    within(LIMIT, || {
+        let f: Either<_, std::future::Ready<u8>> = Either::Left(after(1, 3u8));
+        assert_eq!(block_on(f), 3);
+        assert_eq!(Either::<u8, u8>::Right(2).right(), Some(2));
+    })
 }
 
 fn assert_panics_after_completion<F: Future + Unpin>(mut f: F, name: &str) {
@@ -360,18 +385,20 @@ fn every_combinator_panics_clearly_when_polled_after_completion() {
 
 #[test]
 fn timeout_reaches_the_executor_clock_and_drops_the_late_future() {
-    use async_primer::executor::Executor;
-    use std::time::Duration;
-    let drops = Drops::default();
-    let ex = Executor::builder().virtual_time().build();
-    let (late, quick) = ex.block_on(async {
-        let late = pending_guarded::<u8>(&drops)
-            .timeout(Duration::from_secs(3))
-            .await;
-        let quick = after(2, 5u8).timeout(Duration::from_secs(3)).await;
-        (late, quick)
-    });
-    assert!(late.is_err());
-    assert_eq!(drops.get(), 1, "the timed-out future was dropped");
-    assert_eq!(quick, Ok(5));
+    within(LIMIT, || {
+        use async_primer::executor::Executor;
+        use std::time::Duration;
+        let drops = Drops::default();
+        let ex = Executor::builder().virtual_time().build();
+        let (late, quick) = ex.block_on(async {
+            let late = pending_guarded::<u8>(&drops)
+                .timeout(Duration::from_secs(3))
+                .await;
+            let quick = after(2, 5u8).timeout(Duration::from_secs(3)).await;
+            (late, quick)
+        });
+        assert!(late.is_err());
+        assert_eq!(drops.get(), 1, "the timed-out future was dropped");
+        assert_eq!(quick, Ok(5));
+    })
 }

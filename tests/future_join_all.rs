@@ -2,6 +2,8 @@
 //! input order, empty inputs and cancellation by drop.
 //! See src/future/join_all.rs and src/future/wake_list.rs.
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -152,34 +154,36 @@ fn join_all_repolls_only_the_woken_child() {
 
 #[test]
 fn wakes_from_other_threads_are_not_lost() {
-    const M: usize = if cfg!(miri) { 8 } else { 200 };
-    let (tx, rx) = std::sync::mpsc::channel::<Waker>();
-    let started = Arc::new(AtomicUsize::new(0));
-    let futs = (0..M).map(|i| {
-        let tx = tx.clone();
-        let mut sent = false;
-        async_primer::future::poll_fn(move |cx| {
-            if sent {
-                return Poll::Ready(i);
+    within(LIMIT, || {
+        const M: usize = if cfg!(miri) { 8 } else { 200 };
+        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let started = Arc::new(AtomicUsize::new(0));
+        let futs = (0..M).map(|i| {
+            let tx = tx.clone();
+            let mut sent = false;
+            async_primer::future::poll_fn(move |cx| {
+                if sent {
+                    return Poll::Ready(i);
+                }
+                sent = true;
+                tx.send(cx.waker().clone()).unwrap();
+                Poll::Pending
+            })
+        });
+        let waker_thread = std::thread::spawn({
+            let started = started.clone();
+            move || {
+                for w in rx.iter().take(M) {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    w.wake();
+                }
             }
-            sent = true;
-            tx.send(cx.waker().clone()).unwrap();
-            Poll::Pending
-        })
-    });
-    let waker_thread = std::thread::spawn({
-        let started = started.clone();
-        move || {
-            for w in rx.iter().take(M) {
-                started.fetch_add(1, Ordering::SeqCst);
-                w.wake();
-            }
-        }
-    });
-    let out = futures::executor::block_on(join_all(futs));
-    waker_thread.join().unwrap();
-    assert_eq!(out, (0..M).collect::<Vec<_>>());
-    assert_eq!(started.load(Ordering::SeqCst), M);
+        });
+        let out = futures::executor::block_on(join_all(futs));
+        waker_thread.join().unwrap();
+        assert_eq!(out, (0..M).collect::<Vec<_>>());
+        assert_eq!(started.load(Ordering::SeqCst), M);
+    })
 }
 
 #[test]
@@ -268,29 +272,33 @@ fn join_all_polled_after_completion_panics() {
 
 #[test]
 fn agrees_with_futures_join_all() {
-    let futs = || (0..100).map(|i| async move { i * 3 });
-    let ours = futures::executor::block_on(join_all(futs()));
-    let theirs = futures::executor::block_on(futures::future::join_all(futs()));
-    assert_eq!(ours, theirs);
+    within(LIMIT, || {
+        let futs = || (0..100).map(|i| async move { i * 3 });
+        let ours = futures::executor::block_on(join_all(futs()));
+        let theirs = futures::executor::block_on(futures::future::join_all(futs()));
+        assert_eq!(ours, theirs);
+    })
 }
 
 #[test]
 fn joins_and_channels_are_send_when_their_contents_are() {
-    fn assert_send<T: Send>(_: &T) {}
-    fn assert_sync<T: Sync>(_: &T) {}
-    let all = join_all(vec![std::future::ready(1u8)]);
-    assert_send(&all);
-    assert_send(&try_join_all(vec![std::future::ready(Ok::<u8, ()>(1))]));
-    let (tx, rx) = async_primer::channel::oneshot::<String>();
-    assert_send(&tx);
-    assert_send(&rx);
-    let (tx, rx) = async_primer::channel::mpsc::unbounded::<String>();
-    assert_send(&tx);
-    assert_sync(&tx);
-    assert_send(&rx);
-    // And the thing actually crosses a thread.
-    let out = std::thread::spawn(move || futures::executor::block_on(all))
-        .join()
-        .unwrap();
-    assert_eq!(out, vec![1]);
+    within(LIMIT, || {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_sync<T: Sync>(_: &T) {}
+        let all = join_all(vec![std::future::ready(1u8)]);
+        assert_send(&all);
+        assert_send(&try_join_all(vec![std::future::ready(Ok::<u8, ()>(1))]));
+        let (tx, rx) = async_primer::channel::oneshot::<String>();
+        assert_send(&tx);
+        assert_send(&rx);
+        let (tx, rx) = async_primer::channel::mpsc::unbounded::<String>();
+        assert_send(&tx);
+        assert_sync(&tx);
+        assert_send(&rx);
+        // And the thing actually crosses a thread.
+        let out = std::thread::spawn(move || futures::executor::block_on(all))
+            .join()
+            .unwrap();
+        assert_eq!(out, vec![1]);
+    })
 }

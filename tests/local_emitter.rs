@@ -4,7 +4,9 @@
 //! the thread-safe tests use `Arc<Mutex<..>>`; the cross-thread tests are
 //! left out (the local emitter is `!Send`), and `Rc` state is tested.
 
+mod common;
 use async_primer::callback::{ListenerId, LocalEventEmitter};
+use common::{LIMIT, within};
 use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -373,15 +375,17 @@ fn next_polled_after_completion_panics() {
 
 #[test]
 fn several_next_futures_each_get_the_event_in_order() {
-    let e = LocalEventEmitter::<u32>::new();
-    let l = log();
-    e.on(say(&l, "a"));
-    let first = e.next();
-    let second = e.next();
-    assert_eq!(e.emit(5), 3);
-    assert_eq!(futures::executor::block_on(first), Some(5));
-    assert_eq!(futures::executor::block_on(second), Some(5));
-    assert_eq!(take(&l), ["a:5"]);
+    within(LIMIT, || {
+        let e = LocalEventEmitter::<u32>::new();
+        let l = log();
+        e.on(say(&l, "a"));
+        let first = e.next();
+        let second = e.next();
+        assert_eq!(e.emit(5), 3);
+        assert_eq!(futures::executor::block_on(first), Some(5));
+        assert_eq!(futures::executor::block_on(second), Some(5));
+        assert_eq!(take(&l), ["a:5"]);
+    })
 }
 
 #[test]
@@ -404,18 +408,20 @@ fn rc_refcell_state_is_accepted() {
 
 #[test]
 fn next_works_inside_the_crate_executor_with_rc_state() {
-    let e = Rc::new(LocalEventEmitter::<u32>::new());
-    let got = async_primer::block_on({
-        let e = e.clone();
-        async move {
-            let emitter = e.clone();
-            let _t = async_primer::spawn(async move {
-                async_primer::yield_now().await;
-                emitter.emit(9);
-            });
-            e.next().await
-        }
-    });
-    assert_eq!(got, Some(9));
-    assert_eq!(e.listener_count(), 0);
+    within(LIMIT, || {
+        let e = Rc::new(LocalEventEmitter::<u32>::new());
+        let got = async_primer::block_on({
+            let e = e.clone();
+            async move {
+                let emitter = e.clone();
+                let _t = async_primer::spawn(async move {
+                    async_primer::yield_now().await;
+                    emitter.emit(9);
+                });
+                e.next().await
+            }
+        });
+        assert_eq!(got, Some(9));
+        assert_eq!(e.listener_count(), 0);
+    })
 }

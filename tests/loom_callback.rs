@@ -46,6 +46,8 @@
 // rejects (clippy --all-targets).
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use async_primer::callback::{EventEmitter, Outcome, completion};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -84,7 +86,7 @@ fn recording_callback(
 
 #[test]
 fn value_then_callback() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
@@ -109,7 +111,7 @@ fn value_then_callback() {
 
 #[test]
 fn callback_then_value() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
@@ -137,7 +139,7 @@ fn callback_then_value() {
 
 #[test]
 fn drop_producer_racing_registration() {
-    loom::model(|| {
+    common::loom_model(|| {
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
         let (completer, completion) = completion::<Tracked>();
@@ -155,7 +157,7 @@ fn drop_producer_racing_registration() {
 
 #[test]
 fn drop_consumer_racing_completion() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let (completer, completion) = completion::<Tracked>();
         let consumer = thread::spawn(move || drop(completion));
@@ -191,7 +193,7 @@ fn counting_listener(counter: &Arc<AtomicUsize>) -> impl Fn(&u32) + Send + Sync 
 
 #[test]
 fn emit_while_adding_and_removing() {
-    loom::model(|| {
+    common::loom_model(|| {
         let emitter = Arc::new(EventEmitter::<u32>::new());
         let (a, b, c) = (
             Arc::new(AtomicUsize::new(0)),
@@ -226,7 +228,7 @@ fn emit_while_adding_and_removing() {
 
 #[test]
 fn once_emitted_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let emitter = Arc::new(EventEmitter::<u32>::new());
         let once = Arc::new(AtomicUsize::new(0));
         emitter.once(counting_listener(&once));
@@ -251,7 +253,7 @@ impl Wake for CountingWaker {
 
 #[test]
 fn next_polled_while_emitting() {
-    loom::model(|| {
+    common::loom_model(|| {
         let emitter = Arc::new(EventEmitter::<u32>::new());
         let wakes = Arc::new(AtomicUsize::new(0));
         let waker = Waker::from(std::sync::Arc::new(CountingWaker(wakes.clone())));

@@ -37,6 +37,8 @@
 //! after `join`), wakes by a counting waker.
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use async_primer::cancel::{CancellationToken, JoinSet};
 use async_primer::channel::oneshot;
 use async_primer::executor::Executor;
@@ -84,7 +86,7 @@ fn wait_while(token: &CancellationToken, other: thread::JoinHandle<()>) {
 
 #[test]
 fn cancel_racing_wait_registration() {
-    loom::model(|| {
+    common::loom_model(|| {
         let token = CancellationToken::new();
         let remote = token.clone();
         let t = thread::spawn(move || remote.cancel());
@@ -94,7 +96,7 @@ fn cancel_racing_wait_registration() {
 
 #[test]
 fn two_cancels_wake_once() {
-    loom::model(|| {
+    common::loom_model(|| {
         let token = CancellationToken::new();
         let (wakes, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
@@ -112,7 +114,7 @@ fn two_cancels_wake_once() {
 
 #[test]
 fn child_token_racing_parent_cancel() {
-    loom::model(|| {
+    common::loom_model(|| {
         let parent = CancellationToken::new();
         let remote = parent.clone();
         let t = thread::spawn(move || remote.cancel());
@@ -127,7 +129,7 @@ fn child_token_racing_parent_cancel() {
 
 #[test]
 fn child_dropped_racing_parent_cancel() {
-    loom::model(|| {
+    common::loom_model(|| {
         let root = CancellationToken::new();
         let mid = root.child_token();
         let leaf = mid.child_token();
@@ -154,7 +156,7 @@ fn counted<F: Future>(polls: Rc<Cell<usize>>, inner: F) -> impl Future<Output = 
 
 #[test]
 fn join_set_remote_wakes_racing_join_next() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let (tx1, rx1) = oneshot::<usize>();
         let (tx2, rx2) = oneshot::<usize>();
@@ -190,7 +192,7 @@ fn join_set_remote_wakes_racing_join_next() {
 
 #[test]
 fn join_set_abort_racing_remote_wake() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let (tx, rx) = oneshot::<usize>();
         let drops = Rc::new(Cell::new(0));

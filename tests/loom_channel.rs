@@ -29,6 +29,8 @@
 // normal build, where this file is empty, still has crate docs.
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc as StdArc;
@@ -66,7 +68,7 @@ impl Drop for Msg {
 
 #[test]
 fn oneshot_send_racing_receiver_drop() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = StdArc::new(AtomicUsize::new(0));
         let (tx, rx) = oneshot();
         let msg = Msg(drops.clone());
@@ -87,7 +89,7 @@ fn oneshot_send_racing_receiver_drop() {
 
 #[test]
 fn oneshot_send_racing_await() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, rx) = oneshot();
         let (count, waker) = counting();
         let sender = thread::spawn(move || tx.send(7u32).unwrap());
@@ -112,7 +114,7 @@ fn oneshot_send_racing_await() {
 
 #[test]
 fn oneshot_waker_swap_racing_send() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, rx) = oneshot();
         let (c1, w1) = counting();
         let (c2, w2) = counting();
@@ -140,7 +142,7 @@ fn oneshot_waker_swap_racing_send() {
 
 #[test]
 fn oneshot_sender_drop_racing_await() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, rx) = oneshot::<u8>();
         let (count, waker) = counting();
         let sender = thread::spawn(move || drop(tx));
@@ -165,7 +167,7 @@ fn oneshot_sender_drop_racing_await() {
 
 #[test]
 fn send_racing_receiver_drop() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = StdArc::new(AtomicUsize::new(0));
         let (tx, rx) = mpsc::bounded(2);
         tx.try_send(Msg(drops.clone())).unwrap();
@@ -189,7 +191,7 @@ fn send_racing_receiver_drop() {
 
 #[test]
 fn recv_racing_last_sender_drop() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, mut rx) = mpsc::unbounded();
         tx.try_send(1u8).unwrap();
         let (count, waker) = counting();
@@ -216,7 +218,7 @@ fn recv_racing_last_sender_drop() {
 
 #[test]
 fn full_bounded_queue_recv_wakes_sender() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, mut rx) = mpsc::bounded(1);
         tx.try_send(1u8).unwrap();
         let (count, waker) = counting();
@@ -250,7 +252,7 @@ fn full_bounded_queue_recv_wakes_sender() {
 
 #[test]
 fn close_racing_send() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (tx, mut rx) = mpsc::bounded(1);
         tx.try_send(1u8).unwrap();
         let (count, waker) = counting();

@@ -26,6 +26,8 @@
 //! (every loom `Arc` freed at the end) covers "nothing leaks".
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use async_primer::executor::Executor;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -91,7 +93,7 @@ impl Counts {
 
 #[test]
 fn wake_while_parking() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         let handle = ex.spawn(c.future());
@@ -114,7 +116,7 @@ fn wake_while_parking() {
 
 #[test]
 fn wake_racing_completion() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         let handle = ex.spawn(c.future());
@@ -137,7 +139,7 @@ fn wake_racing_completion() {
 
 #[test]
 fn abort_racing_remote_wake() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         let handle = ex.spawn(c.future());
@@ -156,7 +158,7 @@ fn abort_racing_remote_wake() {
 
 #[test]
 fn spawn_blocking_while_parking() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
         let ex = Executor::new();
@@ -176,7 +178,7 @@ fn spawn_blocking_while_parking() {
 
 #[test]
 fn waker_count_exact_under_clone_and_drop() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         drop(ex.spawn(c.future())); // detached: wakers are the last references
@@ -207,7 +209,7 @@ fn waker_count_exact_under_clone_and_drop() {
 
 #[test]
 fn executor_dropped_while_waking() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         drop(ex.spawn(c.future()));
@@ -226,7 +228,7 @@ fn executor_dropped_while_waking() {
 
 #[test]
 fn virtual_clock_waits_for_blocking_job() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::builder().virtual_time().build();
         let out = ex.block_on(async {
             let job = async_primer::spawn_blocking(|| 5);
@@ -244,7 +246,7 @@ fn virtual_clock_waits_for_blocking_job() {
 /// wake in the mix.
 #[test]
 fn free_block_on_spare_executor_is_freed() {
-    loom::model(|| {
+    common::loom_model(|| {
         let woke = Arc::new(AtomicUsize::new(0));
         let w = woke.clone();
         let out = async_primer::block_on(async move {
@@ -273,7 +275,7 @@ fn free_block_on_spare_executor_is_freed() {
 #[test]
 fn last_waker_dropped_remotely() {
     quiet_deadlock_panics();
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::builder()
             .on_diagnostic(|_| {}) // the lost waker is reported; keep loom's output quiet
             .build();
@@ -363,7 +365,7 @@ fn poll_around_remote_wake<F: Future>(run: F, t: thread::JoinHandle<()>) -> F::O
 
 #[test]
 fn remote_wake_while_run_registers() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         let handle = ex.spawn(c.future());
@@ -380,7 +382,7 @@ fn remote_wake_while_run_registers() {
 
 #[test]
 fn run_future_woken_remotely() {
-    loom::model(|| {
+    common::loom_model(|| {
         let ex = Executor::new();
         let c = counts();
         // The Run's own future: Pending once, handing its waker (the

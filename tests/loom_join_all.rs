@@ -14,6 +14,8 @@
 // missing_docs is satisfied in a normal build, where the file is empty).
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc as StdArc;
@@ -35,7 +37,7 @@ impl Wake for Counter {
 
 #[test]
 fn children_woken_from_another_thread_while_the_parent_drains() {
-    loom::model(|| {
+    common::loom_model(|| {
         let released: Arc<[AtomicBool; 2]> =
             Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let wakers: Arc<Mutex<[Option<Waker>; 2]>> = Arc::new(Mutex::new([None, None]));
@@ -116,7 +118,7 @@ fn finish<F: Future + Unpin>(all: &mut F, parent: &Counter, waker: &Waker) -> F:
 
 #[test]
 fn one_child_woken_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         // Each waking thread counts itself (Relaxed: the wake must carry
         // the count to the child's next poll), then wakes the same child.
         let count = Arc::new(LoomUsize::new(0));
@@ -166,7 +168,7 @@ fn one_child_woken_from_two_threads() {
 
 #[test]
 fn child_rewoken_while_the_parent_walks_the_list() {
-    loom::model(|| {
+    common::loom_model(|| {
         let go = StdArc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let wakers: Arc<Mutex<Vec<(usize, Waker)>>> = Arc::new(Mutex::new(Vec::new()));
         let polls = StdArc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
@@ -224,7 +226,7 @@ fn child_rewoken_while_the_parent_walks_the_list() {
 
 #[test]
 fn parent_repolled_with_a_new_waker() {
-    loom::model(|| {
+    common::loom_model(|| {
         let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let go = Arc::new(AtomicBool::new(false));
         let child = {
@@ -271,7 +273,7 @@ fn parent_repolled_with_a_new_waker() {
 
 #[test]
 fn a_wake_that_finds_the_child_listed_still_reaches_its_poll() {
-    loom::model(|| {
+    common::loom_model(|| {
         // Two threads each count themselves (Relaxed: only the wake can
         // carry the count to the child's poll) and wake the same child.
         // The parent polls *while* they run, and nothing else orders the

@@ -21,6 +21,7 @@
 //! | `semaphore_cancel_racing_release` | permits lost or duplicated when an `acquire_many` is cancelled while a release serves it. Seeded: a served ticket not giving its permits back -> fails (1 permit where 2 are due) |
 //! | `semaphore_release_racing_acquire` | a lost wake-up between a release and an acquire joining the line; the count ends where it started. Seeded: split RMW -> fails |
 //! | `semaphore_many_and_one_from_two_threads` | unequal wishes from two threads; polls and wakes counted, the count ends where it started. Seeded: split RMW -> fails |
+//! | `cancelled_queued_acquire_racing_release_and_fast_release` | a permit lost or duplicated when a release adds under the lock (it found somebody in line, who was then cancelled: the line is empty, the flag down) while another thread releases on the lock-free path. Seeded: `Permits::add` as a load and a store (split RMW, tests/seeded_bugs/permits-add-split.patch) -> fails |
 //! | `barrier_two_threads` | exactly one leader, the other waited once and was woken once. Seeded: the last arrival not waking the line (removed wake) -> fails |
 //! | `barrier_cancel_racing_arrival` | an arrival taken back (dropped wait) racing the arrival that completes the round. Seeded: the drop not taking the arrival back -> fails; removed wake -> fails |
 //!
@@ -30,6 +31,8 @@
 // Only loom builds compile the models; the docs above come first so that a
 // normal build, where this file is empty, still has crate docs.
 #![cfg(async_primer_loom)]
+
+mod common;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -107,7 +110,7 @@ fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
 
 #[test]
 fn notify_one_racing_notified() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (count, waker) = counting();
         let notifier = thread::spawn({
@@ -133,7 +136,7 @@ fn notify_one_racing_notified() {
 
 #[test]
 fn notify_waiters_racing_first_poll() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (count, waker) = counting();
         let mut f = n.notified(); // created before the call: must be reached
@@ -157,7 +160,7 @@ fn notify_waiters_racing_first_poll() {
 
 #[test]
 fn chosen_notified_dropped_racing_notify_one() {
-    loom::model(|| {
+    common::loom_model(|| {
         let n = Arc::new(Notify::new());
         let (ca, wa) = counting();
         let (cb, wb) = counting();
@@ -183,7 +186,7 @@ fn chosen_notified_dropped_racing_notify_one() {
 
 #[test]
 fn mutex_unlock_racing_lock() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = leak(Mutex::new(0u32));
         let (count, waker) = counting();
         let mut guard = m.try_lock().unwrap();
@@ -221,7 +224,7 @@ fn mutex_unlock_racing_lock() {
 
 #[test]
 fn mutex_cancel_while_handed_over() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = leak(Mutex::new(0u32));
         let (c1, w1) = counting();
         let (c2, w2) = counting();
@@ -247,7 +250,7 @@ fn mutex_cancel_while_handed_over() {
 
 #[test]
 fn mutex_two_tasks_increment() {
-    loom::model(|| {
+    common::loom_model(|| {
         let m = Arc::new(Mutex::new(0u32));
         let other = thread::spawn({
             let m = m.clone();
@@ -272,7 +275,7 @@ fn mutex_two_tasks_increment() {
 
 #[test]
 fn semaphore_cancel_racing_release() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let (cb, wb) = counting();
         let mut big = sem.acquire_many(2);
@@ -298,7 +301,7 @@ fn semaphore_cancel_racing_release() {
 
 #[test]
 fn semaphore_release_racing_acquire() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(1));
         let (count, waker) = counting();
         let held = sem.clone().try_acquire_owned().unwrap();
@@ -327,7 +330,7 @@ fn semaphore_release_racing_acquire() {
 
 #[test]
 fn semaphore_many_and_one_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let sem = Arc::new(Semaphore::new(2));
         let other = thread::spawn({
             let sem = sem.clone();
@@ -355,11 +358,36 @@ fn semaphore_many_and_one_from_two_threads() {
     });
 }
 
+/// The one window where a release adds permits under the lock while the
+/// fast paths run: a release that found somebody in line (QUEUED up)
+/// waits for the lock, and meanwhile the one in line is cancelled, which
+/// empties the line and lowers the flag. The release then adds its permit
+/// under the lock while a third thread's release takes the lock-free path.
+#[test]
+fn cancelled_queued_acquire_racing_release_and_fast_release() {
+    common::loom_model(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        let slow = sem.clone().try_acquire_owned().unwrap();
+        let fast = sem.clone().try_acquire_owned().unwrap();
+        let mut queued = sem.acquire();
+        assert!(poll(&mut queued, Waker::noop()).is_pending()); // in line: QUEUED up
+        let releasers = [
+            thread::spawn(move || drop(slow)),
+            thread::spawn(move || drop(fast)),
+        ];
+        drop(queued); // cancelled: leaves the line, or gives back what it was served
+        for r in releasers {
+            r.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), 2, "permits lost or duplicated");
+    });
+}
+
 // --------------------------------------------------------------- Barrier
 
 #[test]
 fn barrier_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let b = Arc::new(Barrier::new(2));
         let other = thread::spawn({
             let b = b.clone();
@@ -382,7 +410,7 @@ fn barrier_two_threads() {
 
 #[test]
 fn barrier_cancel_racing_arrival() {
-    loom::model(|| {
+    common::loom_model(|| {
         let b = leak(Barrier::new(2));
         let (c1, w1) = counting();
         let mut early = b.wait();

@@ -26,6 +26,8 @@
 // an empty crate without docs, which `missing_docs = deny` rejects.
 #![cfg(async_primer_loom)]
 
+mod common;
+
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -83,7 +85,7 @@ fn finish(
 
 #[test]
 fn resolve_races_await() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let t = thread::spawn(move || r.resolve(7));
         let w = std::sync::Arc::new(CountingWaker::default());
@@ -96,7 +98,7 @@ fn resolve_races_await() {
 
 #[test]
 fn dropped_resolver_races_await() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let t = thread::spawn(move || drop(r));
         let w = std::sync::Arc::new(CountingWaker::default());
@@ -109,7 +111,7 @@ fn dropped_resolver_races_await() {
 
 #[test]
 fn two_clones_awaited_from_two_threads() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let spawn_waiter = |p: P| {
             thread::spawn(move || {
@@ -131,7 +133,7 @@ fn two_clones_awaited_from_two_threads() {
 
 #[test]
 fn reactions_run_once_in_order_while_resolved_elsewhere() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let runs = Arc::new(AtomicUsize::new(0));
         let ex = Executor::new();
@@ -160,7 +162,7 @@ fn last_handle_drop_races_reject() {
             REPORTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
     });
-    loom::model(|| {
+    common::loom_model(|| {
         REPORTS.store(0, std::sync::atomic::Ordering::SeqCst);
         let (p, r) = P::with_resolvers();
         let t = thread::spawn(move || drop(p));
@@ -186,7 +188,7 @@ impl Drop for Counted {
 
 #[test]
 fn handle_clone_and_drop_race_the_fast_settle() {
-    loom::model(|| {
+    common::loom_model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let (p, r) = Promise::<Counted, PromiseError>::with_resolvers();
         let t = thread::spawn(move || {
@@ -204,7 +206,7 @@ fn handle_clone_and_drop_race_the_fast_settle() {
 
 #[test]
 fn settle_from_another_thread_races_the_drain_and_parking() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let runs = Arc::new(AtomicUsize::new(0));
         let drops = Arc::new(AtomicUsize::new(0));
@@ -238,7 +240,7 @@ fn settle_from_another_thread_races_the_drain_and_parking() {
 
 #[test]
 fn repolled_with_a_new_waker_then_resolved_elsewhere() {
-    loom::model(|| {
+    common::loom_model(|| {
         let (p, r) = P::with_resolvers();
         let mut fut = p.into_future();
         let old = std::sync::Arc::new(CountingWaker::default());

@@ -11,6 +11,8 @@
 //! * they run in breadth-first order of the forest, which is exactly FIFO:
 //!   a microtask's children join the back of the queue.
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -117,7 +119,14 @@ fn queue(node: Numbered, log: Log) {
     }
 }
 
+/// [`run_unbounded`] under `within` (tests/common): a lost wake-up fails
+/// the case instead of hanging the binary.
 fn run(program: &[Vec<Vec<Node>>], seed: Option<u64>) -> Result<(), TestCaseError> {
+    let program = program.to_vec();
+    within(LIMIT, move || run_unbounded(&program, seed))
+}
+
+fn run_unbounded(program: &[Vec<Vec<Node>>], seed: Option<u64>) -> Result<(), TestCaseError> {
     let mut next = 0;
     let mut expected = Vec::new();
     let mut numbered = Vec::new();

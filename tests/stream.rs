@@ -6,6 +6,8 @@
 //! and the crate's types as streams. The second opinion from `futures` is
 //! in tests/stream_prop.rs. Runs under Miri too (sizes reduced).
 
+mod common;
+use common::{LIMIT, within};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -203,79 +205,85 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn sources_yield_their_items_and_end_for_good() {
-    let w = Waker::noop();
-    let mut s = stream::iter(0..2);
-    assert_eq!(s.size_hint(), (2, Some(2)));
-    assert_eq!(poll_next(&mut s, w), Poll::Ready(Some(0)));
-    assert_eq!(poll_next(&mut s, w), Poll::Ready(Some(1)));
-    assert_eq!(poll_next(&mut s, w), Poll::Ready(None));
-    assert_eq!(poll_next(&mut s, w), Poll::Ready(None)); // fused
+    within(LIMIT, || {
+        let w = Waker::noop();
+        let mut s = stream::iter(0..2);
+        assert_eq!(s.size_hint(), (2, Some(2)));
+        assert_eq!(poll_next(&mut s, w), Poll::Ready(Some(0)));
+        assert_eq!(poll_next(&mut s, w), Poll::Ready(Some(1)));
+        assert_eq!(poll_next(&mut s, w), Poll::Ready(None));
+        assert_eq!(poll_next(&mut s, w), Poll::Ready(None)); // fused
 
-    let mut o = stream::once('a');
-    assert_eq!(poll_next(&mut o, w), Poll::Ready(Some('a')));
-    assert_eq!(poll_next(&mut o, w), Poll::Ready(None));
-    assert_eq!(o.size_hint(), (0, Some(0)));
+        let mut o = stream::once('a');
+        assert_eq!(poll_next(&mut o, w), Poll::Ready(Some('a')));
+        assert_eq!(poll_next(&mut o, w), Poll::Ready(None));
+        assert_eq!(o.size_hint(), (0, Some(0)));
 
-    let mut e = stream::empty::<u8>();
-    assert_eq!(poll_next(&mut e, w), Poll::Ready(None));
-    let mut p = stream::pending::<u8>();
-    assert_eq!(poll_next(&mut p, w), Poll::Pending);
+        let mut e = stream::empty::<u8>();
+        assert_eq!(poll_next(&mut e, w), Poll::Ready(None));
+        let mut p = stream::pending::<u8>();
+        assert_eq!(poll_next(&mut p, w), Poll::Pending);
 
-    let calls = Cell::new(0);
-    let r = stream::repeat_with(|| {
-        calls.set(calls.get() + 1);
-        calls.get()
-    });
-    assert_eq!(calls.get(), 0, "lazy: nothing runs before a poll");
-    let v: Vec<_> = futures::executor::block_on(r.take(3).collect());
-    assert_eq!((v, calls.get()), (vec![1, 2, 3], 3));
+        let calls = Cell::new(0);
+        let r = stream::repeat_with(|| {
+            calls.set(calls.get() + 1);
+            calls.get()
+        });
+        assert_eq!(calls.get(), 0, "lazy: nothing runs before a poll");
+        let v: Vec<_> = futures::executor::block_on(r.take(3).collect());
+        assert_eq!((v, calls.get()), (vec![1, 2, 3], 3));
+    })
 }
 
 #[test]
 fn unfold_runs_one_step_at_a_time_and_stops_on_none() {
-    let (c, w) = counting_waker();
-    let gate: Gate<u32> = Gate::new();
-    let steps = Cell::new(0);
-    let g = gate.clone();
-    let mut s = Box::pin(stream::unfold(0u32, |total| {
-        steps.set(steps.get() + 1);
-        let mut g = g.clone();
-        async move {
-            let x = g.next().await?;
-            Some((total + x, total + x))
-        }
-    }));
-    assert_eq!(steps.get(), 0);
-    assert_eq!(poll_next(&mut s, &w), Poll::Pending);
-    assert_eq!(steps.get(), 1);
-    gate.push(5);
-    assert_eq!(wakes(&c), 1);
-    assert_eq!(poll_next(&mut s, &w), Poll::Ready(Some(5)));
-    gate.push(2);
-    assert_eq!(poll_next(&mut s, &w), Poll::Ready(Some(7)));
-    assert_eq!(steps.get(), 2, "one step per item, none ahead");
-    gate.close();
-    assert_eq!(poll_next(&mut s, &w), Poll::Ready(None));
-    assert_eq!(poll_next(&mut s, &w), Poll::Ready(None));
-    assert_eq!(steps.get(), 3);
+    within(LIMIT, || {
+        let (c, w) = counting_waker();
+        let gate: Gate<u32> = Gate::new();
+        let steps = Cell::new(0);
+        let g = gate.clone();
+        let mut s = Box::pin(stream::unfold(0u32, |total| {
+            steps.set(steps.get() + 1);
+            let mut g = g.clone();
+            async move {
+                let x = g.next().await?;
+                Some((total + x, total + x))
+            }
+        }));
+        assert_eq!(steps.get(), 0);
+        assert_eq!(poll_next(&mut s, &w), Poll::Pending);
+        assert_eq!(steps.get(), 1);
+        gate.push(5);
+        assert_eq!(wakes(&c), 1);
+        assert_eq!(poll_next(&mut s, &w), Poll::Ready(Some(5)));
+        gate.push(2);
+        assert_eq!(poll_next(&mut s, &w), Poll::Ready(Some(7)));
+        assert_eq!(steps.get(), 2, "one step per item, none ahead");
+        gate.close();
+        assert_eq!(poll_next(&mut s, &w), Poll::Ready(None));
+        assert_eq!(poll_next(&mut s, &w), Poll::Ready(None));
+        assert_eq!(steps.get(), 3);
+    })
 }
 
 #[test]
 fn poll_fn_and_the_forwarding_impls() {
-    let mut n = 0;
-    let mut s = stream::poll_fn(move |_| {
-        n += 1;
-        Poll::Ready((n <= 2).then_some(n))
-    });
-    let by_ref: Vec<_> = futures::executor::block_on((&mut s).take(1).collect());
-    assert_eq!(by_ref, [1]);
-    let boxed: Box<dyn Stream<Item = i32> + Unpin> = Box::new(s);
-    assert_eq!(futures::executor::block_on(boxed.collect::<Vec<_>>()), [2]);
-    let pinned = pin!(stream::iter([1, 2]).then(|x| async move { x }));
-    assert_eq!(
-        futures::executor::block_on(pinned.collect::<Vec<_>>()),
-        [1, 2]
-    );
+    within(LIMIT, || {
+        let mut n = 0;
+        let mut s = stream::poll_fn(move |_| {
+            n += 1;
+            Poll::Ready((n <= 2).then_some(n))
+        });
+        let by_ref: Vec<_> = futures::executor::block_on((&mut s).take(1).collect());
+        assert_eq!(by_ref, [1]);
+        let boxed: Box<dyn Stream<Item = i32> + Unpin> = Box::new(s);
+        assert_eq!(futures::executor::block_on(boxed.collect::<Vec<_>>()), [2]);
+        let pinned = pin!(stream::iter([1, 2]).then(|x| async move { x }));
+        assert_eq!(
+            futures::executor::block_on(pinned.collect::<Vec<_>>()),
+            [1, 2]
+        );
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -284,23 +292,25 @@ fn poll_fn_and_the_forwarding_impls() {
 
 #[test]
 fn map_filter_then_take_skip_outputs() {
-    let out: Vec<_> = futures::executor::block_on(
-        stream::iter(1..=20)
-            .skip(2)
-            .filter(|x| x % 3 == 0)
-            .map(|x| x * 2)
-            .then(|x| async move { x + 1 })
-            .take(3)
-            .collect(),
-    );
-    assert_eq!(out, [7, 13, 19]);
-    assert_eq!(stream::iter(0..10).skip(3).size_hint(), (7, Some(7)));
-    assert_eq!(stream::iter(0..10).take(3).size_hint(), (3, Some(3)));
-    assert_eq!(
-        stream::iter(0..10).filter(|_| true).size_hint(),
-        (0, Some(10))
-    );
-    assert_eq!(stream::repeat_with(|| 1).take(4).size_hint(), (4, Some(4)));
+    within(LIMIT, || {
+        let out: Vec<_> = futures::executor::block_on(
+            stream::iter(1..=20)
+                .skip(2)
+                .filter(|x| x % 3 == 0)
+                .map(|x| x * 2)
+                .then(|x| async move { x + 1 })
+                .take(3)
+                .collect(),
+        );
+        assert_eq!(out, [7, 13, 19]);
+        assert_eq!(stream::iter(0..10).skip(3).size_hint(), (7, Some(7)));
+        assert_eq!(stream::iter(0..10).take(3).size_hint(), (3, Some(3)));
+        assert_eq!(
+            stream::iter(0..10).filter(|_| true).size_hint(),
+            (0, Some(10))
+        );
+        assert_eq!(stream::repeat_with(|| 1).take(4).size_hint(), (4, Some(4)));
+    })
 }
 
 #[test]
@@ -380,30 +390,32 @@ fn a_panicking_closure_leaves_the_stream_usable() {
 
 #[test]
 fn chain_zip_merge_outputs_and_ends() {
-    let v: Vec<_> = futures::executor::block_on(
-        stream::iter([1, 2])
-            .chain(stream::empty())
-            .chain(stream::once(3))
-            .collect(),
-    );
-    assert_eq!(v, [1, 2, 3]);
-    let z: Vec<_> = futures::executor::block_on(
-        stream::iter(0..5)
-            .zip(stream::iter("abc".chars()))
-            .collect(),
-    );
-    assert_eq!(z, [(0, 'a'), (1, 'b'), (2, 'c')]);
-    assert_eq!(
-        stream::iter(0..5).zip(stream::iter(0..3)).size_hint(),
-        (3, Some(3))
-    );
-    let m: Vec<_> =
-        futures::executor::block_on(stream::iter([1, 1, 1]).merge(stream::iter([2])).collect());
-    assert_eq!(m, [1, 2, 1, 1], "merge takes turns while both are ready");
-    assert_eq!(
-        stream::iter(0..2).chain(stream::iter(0..3)).size_hint(),
-        (5, Some(5))
-    );
+    within(LIMIT, || {
+        let v: Vec<_> = futures::executor::block_on(
+            stream::iter([1, 2])
+                .chain(stream::empty())
+                .chain(stream::once(3))
+                .collect(),
+        );
+        assert_eq!(v, [1, 2, 3]);
+        let z: Vec<_> = futures::executor::block_on(
+            stream::iter(0..5)
+                .zip(stream::iter("abc".chars()))
+                .collect(),
+        );
+        assert_eq!(z, [(0, 'a'), (1, 'b'), (2, 'c')]);
+        assert_eq!(
+            stream::iter(0..5).zip(stream::iter(0..3)).size_hint(),
+            (3, Some(3))
+        );
+        let m: Vec<_> =
+            futures::executor::block_on(stream::iter([1, 1, 1]).merge(stream::iter([2])).collect());
+        assert_eq!(m, [1, 2, 1, 1], "merge takes turns while both are ready");
+        assert_eq!(
+            stream::iter(0..2).chain(stream::iter(0..3)).size_hint(),
+            (5, Some(5))
+        );
+    })
 }
 
 #[test]
@@ -451,25 +463,27 @@ fn merge_waits_on_both_and_is_woken_by_either() {
 
 #[test]
 fn next_fold_collect() {
-    let gate: Gate<u32> = Gate::new();
-    let (c, w) = counting_waker();
-    let mut cx = Context::from_waker(&w);
-    let mut fold = pin!(gate.clone().fold(0, |a, x| a + x));
-    gate.push(1);
-    gate.push(2);
-    assert!(fold.as_mut().poll(&mut cx).is_pending());
-    assert_eq!(gate.polls(), 3, "fold drains every ready item in one poll");
-    gate.push(3);
-    gate.close();
-    assert_eq!(wakes(&c), 1);
-    assert_eq!(fold.as_mut().poll(&mut cx), Poll::Ready(6));
-    let again = catch_unwind(AssertUnwindSafe(|| fold.as_mut().poll(&mut cx))).unwrap_err();
-    assert!(message(&*again).contains("polled after completion"));
+    within(LIMIT, || {
+        let gate: Gate<u32> = Gate::new();
+        let (c, w) = counting_waker();
+        let mut cx = Context::from_waker(&w);
+        let mut fold = pin!(gate.clone().fold(0, |a, x| a + x));
+        gate.push(1);
+        gate.push(2);
+        assert!(fold.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(gate.polls(), 3, "fold drains every ready item in one poll");
+        gate.push(3);
+        gate.close();
+        assert_eq!(wakes(&c), 1);
+        assert_eq!(fold.as_mut().poll(&mut cx), Poll::Ready(6));
+        let again = catch_unwind(AssertUnwindSafe(|| fold.as_mut().poll(&mut cx))).unwrap_err();
+        assert!(message(&*again).contains("polled after completion"));
 
-    let mut s = stream::iter("abc".chars());
-    let first = futures::executor::block_on(s.next());
-    let rest: String = futures::executor::block_on(s.collect());
-    assert_eq!((first, rest.as_str()), (Some('a'), "bc"));
+        let mut s = stream::iter("abc".chars());
+        let first = futures::executor::block_on(s.next());
+        let rest: String = futures::executor::block_on(s.collect());
+        assert_eq!((first, rest.as_str()), (Some('a'), "bc"));
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -701,37 +715,39 @@ fn dropping_a_buffer_drops_every_future_in_it() {
 
 #[test]
 fn a_wake_from_another_thread_reaches_the_task() {
-    let ex = Executor::new();
-    let out = ex.block_on(async {
-        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
-        let releaser = std::thread::spawn(move || {
-            for w in rx.iter().take(2) {
-                w.wake();
-            }
-        });
-        let tx = std::sync::Mutex::new(tx);
-        let outs = stream::iter(0..2)
-            .map(|i| {
-                let mut sent = false;
-                let tx = &tx;
-                async_primer::future::poll_fn(move |cx| {
-                    if sent {
-                        return Poll::Ready(i);
-                    }
-                    sent = true;
-                    tx.lock().unwrap().send(cx.waker().clone()).unwrap();
-                    Poll::Pending
+    within(LIMIT, || {
+        let ex = Executor::new();
+        let out = ex.block_on(async {
+            let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+            let releaser = std::thread::spawn(move || {
+                for w in rx.iter().take(2) {
+                    w.wake();
+                }
+            });
+            let tx = std::sync::Mutex::new(tx);
+            let outs = stream::iter(0..2)
+                .map(|i| {
+                    let mut sent = false;
+                    let tx = &tx;
+                    async_primer::future::poll_fn(move |cx| {
+                        if sent {
+                            return Poll::Ready(i);
+                        }
+                        sent = true;
+                        tx.lock().unwrap().send(cx.waker().clone()).unwrap();
+                        Poll::Pending
+                    })
                 })
-            })
-            .buffer_unordered(2)
-            .collect::<Vec<_>>()
-            .await;
-        releaser.join().unwrap();
-        outs
-    });
-    let mut out = out;
-    out.sort();
-    assert_eq!(out, [0, 1]);
+                .buffer_unordered(2)
+                .collect::<Vec<_>>()
+                .await;
+            releaser.join().unwrap();
+            outs
+        });
+        let mut out = out;
+        out.sort();
+        assert_eq!(out, [0, 1]);
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -758,32 +774,38 @@ fn arriving(items: Vec<(u64, u32)>) -> Pin<Box<dyn Stream<Item = u32>>> {
 
 #[test]
 fn throttle_spaces_items_and_drops_none() {
-    let out = virtual_ex().block_on(timed(
-        arriving(vec![(0, 1), (0, 2), (250, 3), (0, 4)]).throttle(ms(100)),
-    ));
-    // The source is not even polled during a gap: 3's 250 ms start at 200.
-    assert_eq!(out, [(1, 0), (2, 100), (3, 450), (4, 550)]);
+    within(LIMIT, || {
+        let out = virtual_ex().block_on(timed(
+            arriving(vec![(0, 1), (0, 2), (250, 3), (0, 4)]).throttle(ms(100)),
+        ));
+        // The source is not even polled during a gap: 3's 250 ms start at 200.
+        assert_eq!(out, [(1, 0), (2, 100), (3, 450), (4, 550)]);
+    })
 }
 
 #[test]
 fn debounce_keeps_the_last_of_each_burst() {
-    let out = virtual_ex().block_on(timed(
-        arriving(vec![(0, 1), (10, 2), (200, 3), (10, 4), (10, 5)]).debounce(ms(50)),
-    ));
-    // 2 after a quiet 50 ms (at 60); 5 when the source ends (at 230).
-    assert_eq!(out, [(2, 60), (5, 230)]);
+    within(LIMIT, || {
+        let out = virtual_ex().block_on(timed(
+            arriving(vec![(0, 1), (10, 2), (200, 3), (10, 4), (10, 5)]).debounce(ms(50)),
+        ));
+        // 2 after a quiet 50 ms (at 60); 5 when the source ends (at 230).
+        assert_eq!(out, [(2, 60), (5, 230)]);
+    })
 }
 
 #[test]
 fn chunks_timeout_fills_or_times_out() {
-    let out = virtual_ex().block_on(timed(
-        arriving(vec![(0, 1), (0, 2), (0, 3), (10, 4), (500, 5)]).chunks_timeout(2, ms(100)),
-    ));
-    assert_eq!(out, [(vec![1, 2], 0), (vec![3, 4], 10), (vec![5], 510)]);
-    let lone = virtual_ex().block_on(timed(
-        arriving(vec![(0, 1), (500, 2)]).chunks_timeout(5, ms(100)),
-    ));
-    assert_eq!(lone, [(vec![1], 100), (vec![2], 500)]);
+    within(LIMIT, || {
+        let out = virtual_ex().block_on(timed(
+            arriving(vec![(0, 1), (0, 2), (0, 3), (10, 4), (500, 5)]).chunks_timeout(2, ms(100)),
+        ));
+        assert_eq!(out, [(vec![1, 2], 0), (vec![3, 4], 10), (vec![5], 510)]);
+        let lone = virtual_ex().block_on(timed(
+            arriving(vec![(0, 1), (500, 2)]).chunks_timeout(5, ms(100)),
+        ));
+        assert_eq!(lone, [(vec![1], 100), (vec![2], 500)]);
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -792,41 +814,43 @@ fn chunks_timeout_fills_or_times_out() {
 
 #[test]
 fn a_bounded_receiver_is_a_stream_with_back_pressure() {
-    let log = virtual_ex().block_on(async {
-        let (tx, rx) = mpsc::bounded::<u32>(2);
-        let log = Rc::new(RefCell::new(Vec::new()));
-        let l = log.clone();
-        let start = now();
-        let producer = async_primer::spawn(async move {
-            for i in 0..5 {
-                tx.send(i).await.unwrap();
-                let at = (now() - start).as_millis();
-                l.borrow_mut().push(format!("sent {i} at {at}"));
-            }
+    within(LIMIT, || {
+        let log = virtual_ex().block_on(async {
+            let (tx, rx) = mpsc::bounded::<u32>(2);
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let l = log.clone();
+            let start = now();
+            let producer = async_primer::spawn(async move {
+                for i in 0..5 {
+                    tx.send(i).await.unwrap();
+                    let at = (now() - start).as_millis();
+                    l.borrow_mut().push(format!("sent {i} at {at}"));
+                }
+            });
+            // A consumer that takes 100 ms per message.
+            let got: Vec<u32> = rx
+                .then(|x| async move {
+                    sleep(ms(100)).await;
+                    x
+                })
+                .collect()
+                .await;
+            producer.await.unwrap();
+            assert_eq!(got, [0, 1, 2, 3, 4]);
+            Rc::try_unwrap(log).unwrap().into_inner()
         });
-        // A consumer that takes 100 ms per message.
-        let got: Vec<u32> = rx
-            .then(|x| async move {
-                sleep(ms(100)).await;
-                x
-            })
-            .collect()
-            .await;
-        producer.await.unwrap();
-        assert_eq!(got, [0, 1, 2, 3, 4]);
-        Rc::try_unwrap(log).unwrap().into_inner()
-    });
-    // Two fit at once (and the consumer takes one at 0); then one per 100 ms.
-    assert_eq!(
-        log,
-        [
-            "sent 0 at 0",
-            "sent 1 at 0",
-            "sent 2 at 0",
-            "sent 3 at 100",
-            "sent 4 at 200"
-        ]
-    );
+        // Two fit at once (and the consumer takes one at 0); then one per 100 ms.
+        assert_eq!(
+            log,
+            [
+                "sent 0 at 0",
+                "sent 1 at 0",
+                "sent 2 at 0",
+                "sent 3 at 100",
+                "sent 4 at 200"
+            ]
+        );
+    })
 }
 
 #[test]
@@ -846,19 +870,21 @@ fn an_unbounded_receiver_ends_when_the_senders_are_gone() {
 
 #[test]
 fn an_interval_is_a_stream_of_its_ticks() {
-    let out = virtual_ex().block_on(async {
-        let start = now();
-        let mut ticks = interval(ms(100));
-        let first: Vec<_> = (&mut ticks).take(3).collect().await;
-        // A slow consumer: missed ticks are skipped, the grid is kept.
-        sleep(ms(250)).await;
-        let later = ticks.next().await.unwrap();
-        let after = ticks.next().await.unwrap();
-        let mut all: Vec<u128> = first.iter().map(|t| (*t - start).as_millis()).collect();
-        all.extend([(later - start).as_millis(), (after - start).as_millis()]);
-        all
-    });
-    assert_eq!(out, [0, 100, 200, 300, 500]);
+    within(LIMIT, || {
+        let out = virtual_ex().block_on(async {
+            let start = now();
+            let mut ticks = interval(ms(100));
+            let first: Vec<_> = (&mut ticks).take(3).collect().await;
+            // A slow consumer: missed ticks are skipped, the grid is kept.
+            sleep(ms(250)).await;
+            let later = ticks.next().await.unwrap();
+            let after = ticks.next().await.unwrap();
+            let mut all: Vec<u128> = first.iter().map(|t| (*t - start).as_millis()).collect();
+            all.extend([(later - start).as_millis(), (after - start).as_millis()]);
+            all
+        });
+        assert_eq!(out, [0, 100, 200, 300, 500]);
+    })
 }
 
 #[test]
@@ -887,13 +913,15 @@ fn an_emitter_stream_subscribes_ends_and_unsubscribes() {
 
 #[test]
 fn the_futures_bridge_works_both_ways() {
-    use futures::StreamExt as _;
-    let mut ours = stream::iter(1..=3).map(|x| x * 2);
-    let theirs = futures::stream::poll_fn(move |cx| Pin::new(&mut ours).poll_next(cx));
-    let v: Vec<i32> = futures::executor::block_on(futures::StreamExt::collect(theirs));
-    assert_eq!(v, [2, 4, 6]);
-    let mut theirs = Box::pin(futures::stream::iter([1, 2]).then(|x| async move { x + 1 }));
-    let back = stream::poll_fn(move |cx| theirs.poll_next_unpin(cx));
-    let v: Vec<i32> = futures::executor::block_on(StreamExt::collect(back));
-    assert_eq!(v, [2, 3]);
+    within(LIMIT, || {
+        use futures::StreamExt as _;
+        let mut ours = stream::iter(1..=3).map(|x| x * 2);
+        let theirs = futures::stream::poll_fn(move |cx| Pin::new(&mut ours).poll_next(cx));
+        let v: Vec<i32> = futures::executor::block_on(futures::StreamExt::collect(theirs));
+        assert_eq!(v, [2, 4, 6]);
+        let mut theirs = Box::pin(futures::stream::iter([1, 2]).then(|x| async move { x + 1 }));
+        let back = stream::poll_fn(move |cx| theirs.poll_next_unpin(cx));
+        let v: Vec<i32> = futures::executor::block_on(StreamExt::collect(back));
+        assert_eq!(v, [2, 3]);
+    })
 }

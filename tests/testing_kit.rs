@@ -3,6 +3,7 @@
 //! transcripts under a seed, and `find_failing_seed` on an order-dependent
 //! program. The guide chapter is docs/ch07-testing.md.
 
+mod common;
 use async_primer::executor::{current_task, spawn_named};
 use async_primer::testing::{
     POLL_LIMIT, WakeCounts, counting_waker, find_failing_seed, poll_once, poll_until_blocked,
@@ -10,6 +11,7 @@ use async_primer::testing::{
 };
 use async_primer::time::{elapsed, sleep};
 use async_primer::{assert_pending, assert_ready, assert_ready_eq, say, spawn, yield_now};
+use common::{LIMIT, within};
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -111,29 +113,31 @@ fn delay_stores_its_waker_and_wakes_it_exactly_once() {
 
 #[test]
 fn counts_every_operation_from_any_thread() {
-    let (waker, counts) = counting_waker();
-    let clones: Vec<Waker> = (0..4).map(|_| waker.clone()).collect();
-    let threads: Vec<_> = clones
-        .into_iter()
-        .enumerate()
-        .map(|(i, w)| {
-            thread::spawn(move || match i % 2 {
-                0 => w.wake(),
-                _ => w.wake_by_ref(),
+    within(LIMIT, || {
+        let (waker, counts) = counting_waker();
+        let clones: Vec<Waker> = (0..4).map(|_| waker.clone()).collect();
+        let threads: Vec<_> = clones
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                thread::spawn(move || match i % 2 {
+                    0 => w.wake(),
+                    _ => w.wake_by_ref(),
+                })
             })
-        })
-        .collect();
-    threads.into_iter().for_each(|t| t.join().unwrap());
-    assert_eq!(counts.clones(), 4);
-    assert_eq!(
-        (counts.wakes(), counts.wakes_by_ref(), counts.woken()),
-        (2, 2, 4)
-    );
-    assert_eq!((counts.drops(), counts.alive()), (4, 1));
-    assert_eq!(WakeCounts::of(&waker).unwrap().woken(), 4);
-    assert!(WakeCounts::of(Waker::noop()).is_none());
-    drop(waker);
-    assert_eq!(counts.alive(), 0);
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(counts.clones(), 4);
+        assert_eq!(
+            (counts.wakes(), counts.wakes_by_ref(), counts.woken()),
+            (2, 2, 4)
+        );
+        assert_eq!((counts.drops(), counts.alive()), (4, 1));
+        assert_eq!(WakeCounts::of(&waker).unwrap().woken(), 4);
+        assert!(WakeCounts::of(Waker::noop()).is_none());
+        drop(waker);
+        assert_eq!(counts.alive(), 0);
+    })
 }
 
 #[test]
@@ -186,28 +190,30 @@ fn macro_messages_say_what_came_back_and_the_wakes() {
 
 #[test]
 fn poll_until_blocked_stops_at_the_first_real_wait() {
-    let (tx, rx) = async_primer::channel::oneshot::<u32>();
-    let polls = Cell::new(0);
-    let mut fut = pin!(async {
-        for _ in 0..5 {
-            // A hand-made yield: wake yourself, return Pending once.
-            let mut yielded = false;
-            std::future::poll_fn(|cx| {
-                polls.set(polls.get() + 1);
-                if std::mem::replace(&mut yielded, true) {
-                    return Poll::Ready(());
-                }
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            })
-            .await;
-        }
-        rx.await.unwrap()
-    });
-    assert_eq!(poll_until_blocked(&mut fut), Poll::Pending);
-    assert_eq!(polls.get(), 10);
-    tx.send(9).unwrap();
-    assert_eq!(poll_until_blocked(&mut fut), Poll::Ready(9));
+    within(LIMIT, || {
+        let (tx, rx) = async_primer::channel::oneshot::<u32>();
+        let polls = Cell::new(0);
+        let mut fut = pin!(async {
+            for _ in 0..5 {
+                // A hand-made yield: wake yourself, return Pending once.
+                let mut yielded = false;
+                std::future::poll_fn(|cx| {
+                    polls.set(polls.get() + 1);
+                    if std::mem::replace(&mut yielded, true) {
+                        return Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                })
+                .await;
+            }
+            rx.await.unwrap()
+        });
+        assert_eq!(poll_until_blocked(&mut fut), Poll::Pending);
+        assert_eq!(polls.get(), 10);
+        tx.send(9).unwrap();
+        assert_eq!(poll_until_blocked(&mut fut), Poll::Ready(9));
+    })
 }
 
 #[test]
@@ -245,108 +251,118 @@ async fn workers() {
 
 #[test]
 fn the_same_seed_gives_the_same_transcript() {
-    for seed in [0, 1, 99] {
-        let a = run_recorded(seed, workers);
-        let b = run_recorded(seed, workers);
-        assert_eq!(a, b);
-        a.assert_same(&b);
-        assert_eq!(a.lines().len(), 5);
-        let last = a.lines().last().unwrap();
-        assert_eq!(
-            last.to_string(),
-            "[30ms] block_on's future: all done at 30ms"
-        );
-        // Timers fire in deadline order whatever the seed.
-        let slept: Vec<_> = a
-            .texts()
-            .into_iter()
-            .filter(|t| t.contains("slept"))
-            .collect();
-        assert_eq!(
-            slept,
-            [
-                "worker 1 slept 10ms",
-                "worker 2 slept 20ms",
-                "worker 0 slept 30ms"
-            ]
-        );
-        assert!(
-            a.to_string()
-                .contains("'reporter' (task #4): reporting at 0ns")
-        );
-    }
+    within(LIMIT, || {
+        for seed in [0, 1, 99] {
+            let a = run_recorded(seed, workers);
+            let b = run_recorded(seed, workers);
+            assert_eq!(a, b);
+            a.assert_same(&b);
+            assert_eq!(a.lines().len(), 5);
+            let last = a.lines().last().unwrap();
+            assert_eq!(
+                last.to_string(),
+                "[30ms] block_on's future: all done at 30ms"
+            );
+            // Timers fire in deadline order whatever the seed.
+            let slept: Vec<_> = a
+                .texts()
+                .into_iter()
+                .filter(|t| t.contains("slept"))
+                .collect();
+            assert_eq!(
+                slept,
+                [
+                    "worker 1 slept 10ms",
+                    "worker 2 slept 20ms",
+                    "worker 0 slept 30ms"
+                ]
+            );
+            assert!(
+                a.to_string()
+                    .contains("'reporter' (task #4): reporting at 0ns")
+            );
+        }
+    })
 }
 
 #[test]
 fn diff_shows_the_first_differing_line() {
-    let a = run_recorded(0, || async {
-        say!("one");
-        sleep(Duration::from_secs(1)).await;
-        say!("two");
-    });
-    let b = run_recorded(0, || async {
-        say!("one");
-        say!("two");
-    });
-    let d = a.diff(&b).expect("they differ");
-    assert_eq!(d.line(), 2);
-    assert_eq!(d.left().unwrap().to_string(), "[1s] block_on's future: two");
-    assert_eq!(d.right().unwrap().elapsed(), Duration::ZERO);
-    let text = panic_text(|| a.assert_same(&b));
-    assert!(text.contains("first difference at line 2"), "{text}");
-    assert!(
-        text.contains("left:  [1s] block_on's future: two"),
-        "{text}"
-    );
-    assert!(
-        text.contains("right: [0s] block_on's future: two"),
-        "{text}"
-    );
+    within(LIMIT, || {
+        let a = run_recorded(0, || async {
+            say!("one");
+            sleep(Duration::from_secs(1)).await;
+            say!("two");
+        });
+        let b = run_recorded(0, || async {
+            say!("one");
+            say!("two");
+        });
+        let d = a.diff(&b).expect("they differ");
+        assert_eq!(d.line(), 2);
+        assert_eq!(d.left().unwrap().to_string(), "[1s] block_on's future: two");
+        assert_eq!(d.right().unwrap().elapsed(), Duration::ZERO);
+        let text = panic_text(|| a.assert_same(&b));
+        assert!(text.contains("first difference at line 2"), "{text}");
+        assert!(
+            text.contains("left:  [1s] block_on's future: two"),
+            "{text}"
+        );
+        assert!(
+            text.contains("right: [0s] block_on's future: two"),
+            "{text}"
+        );
+    })
 }
 
 #[test]
 fn executor_reports_go_into_the_transcript() {
-    let t = run_recorded(0, || async {
-        // Detached (nobody will join it), so its panic is the executor's to report.
-        drop(spawn_named("doomed", async { panic!("on purpose") }));
-        sleep(Duration::from_millis(1)).await;
-        say!("still running");
-    });
-    let lines = t.lines();
-    assert_eq!(lines.len(), 2, "{t}");
-    assert_eq!(lines[0].task(), "executor");
-    assert!(lines[0].text().contains("'doomed' (task #1)"), "{t}");
-    assert!(lines[0].text().contains("on purpose"), "{t}");
-    assert_eq!(lines[1].text(), "still running");
+    within(LIMIT, || {
+        let t = run_recorded(0, || async {
+            // Detached (nobody will join it), so its panic is the executor's to report.
+            drop(spawn_named("doomed", async { panic!("on purpose") }));
+            sleep(Duration::from_millis(1)).await;
+            say!("still running");
+        });
+        let lines = t.lines();
+        assert_eq!(lines.len(), 2, "{t}");
+        assert_eq!(lines[0].task(), "executor");
+        assert!(lines[0].text().contains("'doomed' (task #1)"), "{t}");
+        assert!(lines[0].text().contains("on purpose"), "{t}");
+        assert_eq!(lines[1].text(), "still running");
+    })
 }
 
 #[test]
 fn say_outside_a_recording_prints_and_records_nothing() {
-    say!("printed, with a stamp: {}", 1);
-    async_primer::block_on(async { say!("printed from block_on") });
-    let t = run_recorded(0, || async {});
-    assert!(t.is_empty());
+    within(LIMIT, || {
+        say!("printed, with a stamp: {}", 1);
+        async_primer::block_on(async { say!("printed from block_on") });
+        let t = run_recorded(0, || async {});
+        assert!(t.is_empty());
+    })
 }
 
 #[test]
 fn current_task_and_elapsed() {
-    assert!(current_task().is_none());
-    assert_eq!(elapsed(), Duration::ZERO);
-    let ex = async_primer::executor::Executor::builder()
-        .virtual_time()
-        .build();
-    ex.block_on(async {
-        let me = current_task().unwrap();
-        assert_eq!(
-            (me.id(), me.name(), me.to_string()),
-            (0, None, "block_on's future".into())
-        );
-        let h = spawn(async { current_task().unwrap().to_string() });
-        let id = h.await.unwrap();
-        assert!(id.starts_with("task #"), "{id}");
-        sleep(Duration::from_secs(5)).await;
-        assert_eq!(elapsed(), Duration::from_secs(5));
-    });
+    within(LIMIT, || {
+        assert!(current_task().is_none());
+        assert_eq!(elapsed(), Duration::ZERO);
+        let ex = async_primer::executor::Executor::builder()
+            .virtual_time()
+            .build();
+        ex.block_on(async {
+            let me = current_task().unwrap();
+            assert_eq!(
+                (me.id(), me.name(), me.to_string()),
+                (0, None, "block_on's future".into())
+            );
+            let h = spawn(async { current_task().unwrap().to_string() });
+            let id = h.await.unwrap();
+            assert!(id.starts_with("task #"), "{id}");
+            sleep(Duration::from_secs(5)).await;
+            assert_eq!(elapsed(), Duration::from_secs(5));
+        });
+    })
 }
 
 // ---- find_failing_seed -----------------------------------------------------
@@ -410,26 +426,28 @@ fn find_failing_seed_finds_an_order_dependent_program() {
 
 #[test]
 fn find_failing_seed_reports_a_panicking_seed() {
-    let sometimes = || async {
-        let order = Rc::new(Cell::new(0));
-        let a = spawn({
-            let order = order.clone();
-            async move { order.set(order.get() * 10 + 1) }
-        });
-        let b = spawn({
-            let order = order.clone();
-            async move { order.set(order.get() * 10 + 2) }
-        });
-        let _ = (a.await, b.await);
-        say!("checked");
-        assert_eq!(order.get(), 12, "b ran before a");
-    };
-    let failure = find_failing_seed(0..SEEDS, sometimes).expect("some seed runs b first");
-    assert!(failure.panic().unwrap().contains("b ran before a"));
-    assert_eq!(failure.transcript().texts(), ["checked"]);
-    assert!(
-        failure.difference().is_none(),
-        "it said the same before panicking"
-    );
-    assert!(failure.to_string().contains("panicked"));
+    within(LIMIT, || {
+        let sometimes = || async {
+            let order = Rc::new(Cell::new(0));
+            let a = spawn({
+                let order = order.clone();
+                async move { order.set(order.get() * 10 + 1) }
+            });
+            let b = spawn({
+                let order = order.clone();
+                async move { order.set(order.get() * 10 + 2) }
+            });
+            let _ = (a.await, b.await);
+            say!("checked");
+            assert_eq!(order.get(), 12, "b ran before a");
+        };
+        let failure = find_failing_seed(0..SEEDS, sometimes).expect("some seed runs b first");
+        assert!(failure.panic().unwrap().contains("b ran before a"));
+        assert_eq!(failure.transcript().texts(), ["checked"]);
+        assert!(
+            failure.difference().is_none(),
+            "it said the same before panicking"
+        );
+        assert!(failure.to_string().contains("panicked"));
+    })
 }

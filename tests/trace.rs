@@ -5,61 +5,65 @@
 //! ends sit inside the woken task's next poll. The browser test of the
 //! HTML page is tests/trace_browser.rs.
 
+mod common;
 use async_primer::executor::{Executor, spawn_named};
 use async_primer::promise::{Promise, PromiseError};
 use async_primer::time::sleep;
 use async_primer::trace::{Ending, EventKind, Recording, Wake};
+use common::{LIMIT, within};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// A small program that makes every kind of wake the seam reports.
 fn program(seed: u64, threads: bool) -> Recording {
-    let ex = Executor::builder()
-        .virtual_time()
-        .seed(seed)
-        .no_diagnostics()
-        .record()
-        .build();
-    ex.block_on(async move {
-        let (promise, resolver) = Promise::<u32, PromiseError>::with_resolvers();
-        let waiter = spawn_named("waiter", async move { promise.await.unwrap() });
-        let (micro_tx, micro_rx) = async_primer::channel::oneshot::<()>();
-        let listener = spawn_named("listener", async move { micro_rx.await.unwrap() });
-        let settler = spawn_named("settler", async move {
-            sleep(Duration::from_millis(5)).await; // a timer wake
-            async_primer::yield_now().await; // a self wake
-            resolver.resolve(7);
-            // The listener is woken from a microtask.
-            async_primer::queue_microtask(move || {
-                let _ = micro_tx.send(());
+    within(LIMIT, move || {
+        let ex = Executor::builder()
+            .virtual_time()
+            .seed(seed)
+            .no_diagnostics()
+            .record()
+            .build();
+        ex.block_on(async move {
+            let (promise, resolver) = Promise::<u32, PromiseError>::with_resolvers();
+            let waiter = spawn_named("waiter", async move { promise.await.unwrap() });
+            let (micro_tx, micro_rx) = async_primer::channel::oneshot::<()>();
+            let listener = spawn_named("listener", async move { micro_rx.await.unwrap() });
+            let settler = spawn_named("settler", async move {
+                sleep(Duration::from_millis(5)).await; // a timer wake
+                async_primer::yield_now().await; // a self wake
+                resolver.resolve(7);
+                // The listener is woken from a microtask.
+                async_primer::queue_microtask(move || {
+                    let _ = micro_tx.send(());
+                });
             });
+            let (tx, rx) = async_primer::channel::oneshot();
+            let receiver = spawn_named("receiver", async move { rx.await.unwrap() });
+            let sender = spawn_named("sender", async move {
+                let _ = tx.send(1); // a wake by another task
+            });
+            let doomed = spawn_named("doomed", async { sleep(Duration::from_secs(60)).await });
+            let _oops = spawn_named("oops", async { panic!("on purpose") });
+            if threads {
+                let n = async_primer::spawn_blocking(|| {
+                    std::thread::sleep(Duration::from_millis(20));
+                    3
+                })
+                .await
+                .unwrap(); // a thread's wake
+                assert_eq!(n, 3);
+            }
+            assert_eq!(waiter.await.unwrap(), 7);
+            settler.await.unwrap();
+            listener.await.unwrap();
+            assert_eq!(receiver.await.unwrap(), 1);
+            sender.await.unwrap();
+            doomed.abort();
+            assert!(doomed.await.unwrap_err().is_aborted());
         });
-        let (tx, rx) = async_primer::channel::oneshot();
-        let receiver = spawn_named("receiver", async move { rx.await.unwrap() });
-        let sender = spawn_named("sender", async move {
-            let _ = tx.send(1); // a wake by another task
-        });
-        let doomed = spawn_named("doomed", async { sleep(Duration::from_secs(60)).await });
-        let _oops = spawn_named("oops", async { panic!("on purpose") });
-        if threads {
-            let n = async_primer::spawn_blocking(|| {
-                std::thread::sleep(Duration::from_millis(20));
-                3
-            })
-            .await
-            .unwrap(); // a thread's wake
-            assert_eq!(n, 3);
-        }
-        assert_eq!(waiter.await.unwrap(), 7);
-        settler.await.unwrap();
-        listener.await.unwrap();
-        assert_eq!(receiver.await.unwrap(), 1);
-        sender.await.unwrap();
-        doomed.abort();
-        assert!(doomed.await.unwrap_err().is_aborted());
-    });
-    ex.recording()
+        ex.recording()
+    })
 }
 
 #[test]
@@ -190,23 +194,27 @@ fn timeline_has_a_lane_per_task_and_fits_80_columns() {
 
 #[test]
 fn a_long_run_wraps_at_80_columns() {
-    let ex = Executor::builder().virtual_time().record().build();
-    ex.block_on(async {
-        for _ in 0..100 {
-            async_primer::yield_now().await;
-        }
-    });
-    let text = ex.recording().timeline();
-    assert!(text.lines().all(|l| l.chars().count() <= 80));
-    assert!(text.lines().filter(|l| l.starts_with("main")).count() >= 2);
+    within(LIMIT, || {
+        let ex = Executor::builder().virtual_time().record().build();
+        ex.block_on(async {
+            for _ in 0..100 {
+                async_primer::yield_now().await;
+            }
+        });
+        let text = ex.recording().timeline();
+        assert!(text.lines().all(|l| l.chars().count() <= 80));
+        assert!(text.lines().filter(|l| l.starts_with("main")).count() >= 2);
+    })
 }
 
 #[test]
 #[should_panic(expected = "does not record: build it with Executor::builder().record()")]
 fn recording_off_says_how_to_turn_it_on() {
-    let ex = Executor::new();
-    ex.block_on(async {});
-    let _ = ex.recording();
+    within(LIMIT, || {
+        let ex = Executor::new();
+        ex.block_on(async {});
+        let _ = ex.recording();
+    })
 }
 
 fn ts(event: &Value) -> f64 {
@@ -306,41 +314,43 @@ fn html_page_is_self_contained() {
 
 #[test]
 fn a_sleep_records_the_timer_it_armed_and_when_it_fired() {
-    use async_primer::executor::Executor;
-    use async_primer::trace::{EventKind, Wake};
-    let ex = Executor::builder().virtual_time().seed(1).record().build();
-    ex.block_on(async {
-        let napper = async_primer::spawn(async {
-            async_primer::time::sleep(Duration::from_millis(250)).await;
+    within(LIMIT, || {
+        use async_primer::executor::Executor;
+        use async_primer::trace::{EventKind, Wake};
+        let ex = Executor::builder().virtual_time().seed(1).record().build();
+        ex.block_on(async {
+            let napper = async_primer::spawn(async {
+                async_primer::time::sleep(Duration::from_millis(250)).await;
+            });
+            napper.await.unwrap();
         });
-        napper.await.unwrap();
-    });
-    let recording = ex.recording();
-    let events = recording.events();
-    let armed: Vec<(u64, Duration)> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::TimerArmed { task, deadline } => Some((task, deadline)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(armed, [(1, Duration::from_millis(250))]);
-    let armed_at = events
-        .iter()
-        .position(|e| matches!(e.kind, EventKind::TimerArmed { .. }))
-        .unwrap();
-    let fired_at = events
-        .iter()
-        .position(|e| {
-            matches!(
-                e.kind,
-                EventKind::Woken {
-                    task: 1,
-                    by: Wake::Timer
-                }
-            )
-        })
-        .unwrap();
-    assert!(armed_at < fired_at);
-    assert_eq!(events[fired_at].at, Duration::from_millis(250));
+        let recording = ex.recording();
+        let events = recording.events();
+        let armed: Vec<(u64, Duration)> = events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::TimerArmed { task, deadline } => Some((task, deadline)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(armed, [(1, Duration::from_millis(250))]);
+        let armed_at = events
+            .iter()
+            .position(|e| matches!(e.kind, EventKind::TimerArmed { .. }))
+            .unwrap();
+        let fired_at = events
+            .iter()
+            .position(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Woken {
+                        task: 1,
+                        by: Wake::Timer
+                    }
+                )
+            })
+            .unwrap();
+        assert!(armed_at < fired_at);
+        assert_eq!(events[fired_at].at, Duration::from_millis(250));
+    })
 }

@@ -10,9 +10,11 @@
 
 #![cfg(not(miri))] // Miri cannot start processes
 
+mod common;
 use async_primer::executor::{Executor, spawn_named};
 use async_primer::time::sleep;
 use async_primer::trace::Recording;
+use common::{LIMIT, within};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -106,76 +108,78 @@ fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
 
 #[test]
 fn the_page_renders_and_steps_in_chromium() {
-    let Some(browser) = find_chromium() else {
-        if std::env::var("ASYNC_PRIMER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!(
-                "ASYNC_PRIMER_REQUIRE_BROWSER=1 but no Chromium found (apt-get install -y chromium)"
+    within(LIMIT, || {
+        let Some(browser) = find_chromium() else {
+            if std::env::var("ASYNC_PRIMER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                panic!(
+                    "ASYNC_PRIMER_REQUIRE_BROWSER=1 but no Chromium found (apt-get install -y chromium)"
+                );
+            }
+            eprintln!(
+                "SKIPPED trace_browser: no Chromium found (install `chromium`, or set CHROMIUM=/path)"
             );
-        }
-        eprintln!(
-            "SKIPPED trace_browser: no Chromium found (install `chromium`, or set CHROMIUM=/path)"
-        );
-        return;
-    };
-    let recording = recording();
-    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("trace_browser");
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let page = tmp.join("page.html");
-    std::fs::write(&page, recording.html("three tasks and a timer")).unwrap();
-    let url = format!("file://{}", page.display());
-    let profile = tmp.join("profile");
+            return;
+        };
+        let recording = recording();
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("trace_browser");
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let page = tmp.join("page.html");
+        std::fs::write(&page, recording.html("three tasks and a timer")).unwrap();
+        let url = format!("file://{}", page.display());
+        let profile = tmp.join("profile");
 
-    let dump = |step: usize| {
-        let dom = chromium(
+        let dump = |step: usize| {
+            let dom = chromium(
+                &browser,
+                &profile,
+                &["--dump-dom"],
+                &format!("{url}#step={step}"),
+            );
+            assert!(dom.contains("<svg"), "no page in the dump:\n{dom}");
+            dom
+        };
+        let first = dump(3);
+        let later = dump(9);
+
+        // The script ran: it set the step it read from the URL.
+        assert!(
+            first.contains("data-step=\"3\""),
+            "the script did not run:\n{first}"
+        );
+        assert!(later.contains("data-step=\"9\""));
+        // One lane per task.
+        assert_eq!(first.matches("class=\"lane\"").count(), recording.tasks());
+        // The highlighted event moved: the list item, and the panel's text.
+        assert!(
+            first.contains("<li data-ev=\"3\" class=\"current\">"),
+            "{first}"
+        );
+        assert!(later.contains("<li data-ev=\"9\" class=\"current\">"));
+        assert!(!later.contains("<li data-ev=\"3\" class=\"current\">"));
+        assert_ne!(text_of(&first, "now"), text_of(&later, "now"));
+        assert_ne!(text_of(&first, "pos"), text_of(&later, "pos"));
+        // At event 3 the ready queue is not empty (the spawns wait there).
+        let ready = &first[first.find("id=\"ready\"").unwrap()..];
+        assert!(
+            !ready.starts_with("id=\"ready\"><li class=\"empty\""),
+            "{ready}"
+        );
+
+        // A picture for humans.
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
+        let shot = target.join("trace-page.png");
+        let _ = std::fs::remove_file(&shot);
+        chromium(
             &browser,
             &profile,
-            &["--dump-dom"],
-            &format!("{url}#step={step}"),
+            &[
+                &format!("--screenshot={}", shot.display()),
+                "--window-size=1200,800",
+            ],
+            &format!("{url}#step=9"),
         );
-        assert!(dom.contains("<svg"), "no page in the dump:\n{dom}");
-        dom
-    };
-    let first = dump(3);
-    let later = dump(9);
-
-    // The script ran: it set the step it read from the URL.
-    assert!(
-        first.contains("data-step=\"3\""),
-        "the script did not run:\n{first}"
-    );
-    assert!(later.contains("data-step=\"9\""));
-    // One lane per task.
-    assert_eq!(first.matches("class=\"lane\"").count(), recording.tasks());
-    // The highlighted event moved: the list item, and the panel's text.
-    assert!(
-        first.contains("<li data-ev=\"3\" class=\"current\">"),
-        "{first}"
-    );
-    assert!(later.contains("<li data-ev=\"9\" class=\"current\">"));
-    assert!(!later.contains("<li data-ev=\"3\" class=\"current\">"));
-    assert_ne!(text_of(&first, "now"), text_of(&later, "now"));
-    assert_ne!(text_of(&first, "pos"), text_of(&later, "pos"));
-    // At event 3 the ready queue is not empty (the spawns wait there).
-    let ready = &first[first.find("id=\"ready\"").unwrap()..];
-    assert!(
-        !ready.starts_with("id=\"ready\"><li class=\"empty\""),
-        "{ready}"
-    );
-
-    // A picture for humans.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
-    let shot = target.join("trace-page.png");
-    let _ = std::fs::remove_file(&shot);
-    chromium(
-        &browser,
-        &profile,
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1200,800",
-        ],
-        &format!("{url}#step=9"),
-    );
-    assert!(shot.exists(), "no screenshot at {}", shot.display());
-    eprintln!("screenshot: {}", shot.display());
+        assert!(shot.exists(), "no screenshot at {}", shot.display());
+        eprintln!("screenshot: {}", shot.display());
+    })
 }
