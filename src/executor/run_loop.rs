@@ -188,7 +188,7 @@ impl RunLoop {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         let before = self.seam.wakes_before(&self.ready, header);
-        self.seam.poll_started(&self.tasks, header);
+        self.seam.main_poll_started(&self.tasks, header);
         let polled = future.poll(cx);
         self.seam
             .main_poll_ended(&self.tasks, header, polled.is_pending());

@@ -157,6 +157,18 @@ impl Seam {
         }
     }
 
+    /// The same for block_on's (or a `Run`'s) future.
+    #[inline]
+    pub(crate) fn main_poll_started(&self, tasks: &Tasks, header: TaskRef) {
+        if let Some(observer) = self.chatty() {
+            self.with_info(tasks, header, |info| observer.poll_started(info));
+        }
+        self.current.set(Some(header));
+        if self.explain {
+            self.block_on_wait.set(None);
+        }
+    }
+
     /// The poll ended (`pending`: it returned Pending). Returns true if it
     /// lost its waker: Pending, no waker left anywhere, no wake on its way.
     #[inline]
