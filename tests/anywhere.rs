@@ -449,24 +449,31 @@ fn promises_go_straight_into_combinators() {
 #[test]
 fn the_watchdog_reports_a_stall_inside_run() {
     within(LIMIT, || {
-        let stalls = Rc::new(Cell::new(0));
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let stalls = std::sync::Arc::new(AtomicUsize::new(0));
         let s = stalls.clone();
         let ex = Executor::builder()
             .watchdog(Duration::from_millis(20))
             .on_diagnostic(move |d| {
                 if matches!(d, async_primer::executor::Diagnostic::Stalled { .. }) {
-                    s.set(s.get() + 1);
+                    s.fetch_add(1, SeqCst);
                 }
             })
             .build();
         let (tx, rx) = async_primer::channel::oneshot::<u8>();
+        // The sender waits for the stall report (at most 10 s), so a slow
+        // machine (or Miri) cannot send before the first nap is over.
+        let seen = stalls.clone();
         let t = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(150));
+            let start = std::time::Instant::now();
+            while seen.load(SeqCst) == 0 && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             tx.send(1).unwrap();
         });
         let out = futures::executor::block_on(ex.run(async move { rx.await.unwrap() }));
         t.join().unwrap();
         assert_eq!(out, 1);
-        assert!(stalls.get() >= 1, "no stall reported");
+        assert!(stalls.load(SeqCst) >= 1, "no stall reported");
     })
 }
