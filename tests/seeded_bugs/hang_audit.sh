@@ -23,7 +23,8 @@
 #
 # It exits non-zero if any binary hung (or a patch is BROKEN). A failing
 # binary is fine here: that is a bug caught. Environment:
-#   HANG_SCRATCH   scratch copy (default: $TMPDIR/async-primer-hangs)
+#   HANG_SCRATCH   scratch copy (default: target/hangs-scratch, per clone, so
+#                  two clones running at once do not patch each other)
 #   HANG_TARGET    cargo target dir (default: target/hangs)
 #   HANG_TIMEOUT   seconds per test binary (default 180: past libtest's
 #                  60 s "has been running" notice, which names the test)
@@ -33,7 +34,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/seeded_bugs"
-scratch="${HANG_SCRATCH:-${TMPDIR:-/tmp}/async-primer-hangs}"
+scratch="${HANG_SCRATCH:-$root/target/hangs-scratch}"
 target="${HANG_TARGET:-$root/target/hangs}"
 limit="${HANG_TIMEOUT:-180}"
 # A guarded test body (tests/common: `within`) gives up after this many

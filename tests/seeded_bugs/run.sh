@@ -17,7 +17,8 @@
 #     NO-TEST   the named test does not exist (it ran 0 tests)
 #
 # It exits non-zero unless every row is CAUGHT. Environment:
-#   SEEDED_SCRATCH   scratch copy (default: $TMPDIR/async-primer-seeded)
+#   SEEDED_SCRATCH   scratch copy (default: target/seeded-scratch, per clone, so
+#                    two clones running at once do not patch each other)
 #   SEEDED_TARGET    cargo target dir for std tests (default: target/seeded);
 #                    loom builds use "$SEEDED_TARGET-loom"
 #   SEEDED_TIMEOUT   seconds per test run (default 300)
@@ -34,7 +35,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/seeded_bugs"
-scratch="${SEEDED_SCRATCH:-${TMPDIR:-/tmp}/async-primer-seeded}"
+scratch="${SEEDED_SCRATCH:-$root/target/seeded-scratch}"
 target="${SEEDED_TARGET:-$root/target/seeded}"
 limit="${SEEDED_TIMEOUT:-300}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
