@@ -11,6 +11,7 @@
 //! |---|---|
 //! | `cancel_racing_wait_registration` | a lost wake-up: a waiter registered after the canceller took the list (the re-check under the lock removed), a canceller that forgets to wake (removed wake), a CANCELLED bit erased by a load + store instead of one `fetch_or` (split RMW) |
 //! | `two_cancels_wake_once` | a waiter woken twice (or never) when two threads cancel at once |
+//! | `what_the_canceller_wrote_is_seen_once_cancelled` | `cancel`'s `Release` on CANCELLED weakened to `Relaxed`: a task that sees the token cancelled need not see what the canceller wrote before (seeded as `token-cancel-relaxed`) |
 //! | `child_token_racing_parent_cancel` | a child made while its parent is being cancelled that is never cancelled (the child's re-check) |
 //! | `child_dropped_racing_parent_cancel` | unlinking a dropped child losing its own children (a grandchild never cancelled), or the parent <-> child `Arc` cycle leaking (loom's leak check) |
 //! | `join_set_remote_wakes_racing_join_next` | a result lost when several tasks finish in one drain and `join_next` returns the first (the drained indices forgotten), a handle polled with no wake, a lost wake of the `join_next` task |
@@ -228,5 +229,46 @@ fn join_set_abort_racing_remote_wake() {
         // keeping the finished task listed until the executor next looks.
         ex.run_until_stalled();
         assert_eq!(ex.tasks(), 0);
+    });
+}
+
+/// What the canceller wrote before `cancel` is visible to whoever sees the
+/// token cancelled. The waiter polls `cancelled()` while the canceller
+/// runs and never joins it before reading: only the token's own
+/// Release / Acquire orders the write (a `join`, or a wake through the
+/// executor's inbox mutex, would order it by itself and hide a weakened
+/// cancel).
+#[test]
+fn what_the_canceller_wrote_is_seen_once_cancelled() {
+    common::loom_model(|| {
+        let token = CancellationToken::new();
+        let reason = loom::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let canceller = {
+            let (token, reason) = (token.clone(), reason.clone());
+            thread::spawn(move || {
+                // Relaxed: only the cancel may publish it.
+                reason.store(7, loom::sync::atomic::Ordering::Relaxed);
+                token.cancel();
+            })
+        };
+        let (_wakes, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut wait = pin!(token.cancelled());
+        if wait.as_mut().poll(&mut cx).is_ready() {
+            // Seen cancelled: the reason must be there.
+            let seen = reason.load(loom::sync::atomic::Ordering::Relaxed);
+            assert_eq!(
+                seen, 7,
+                "saw the token cancelled but not the write before cancel"
+            );
+        }
+        if token.is_cancelled() {
+            let seen = reason.load(loom::sync::atomic::Ordering::Relaxed);
+            assert_eq!(
+                seen, 7,
+                "saw the token cancelled but not the write before cancel"
+            );
+        }
+        canceller.join().unwrap();
     });
 }
