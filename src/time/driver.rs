@@ -89,9 +89,14 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn new(virtual_time: bool) -> Driver {
+        // One reading for both: timers are kept as nanoseconds since
+        // `epoch`, and a virtual deadline just after `virtual_base` but
+        // before a later-read `epoch` would round to the epoch (a jump
+        // of however long the two reads were apart: 150 us under Miri).
+        let start = Instant::now();
         Driver {
-            virtual_base: virtual_time.then(Instant::now),
-            epoch: Instant::now(),
+            virtual_base: virtual_time.then_some(start),
+            epoch: start,
             due: RefCell::new(Vec::new()),
             arming_log: RefCell::new(None),
             offset: Cell::new(Duration::ZERO),
