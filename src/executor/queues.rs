@@ -1,7 +1,7 @@
 //! Where woken tasks wait: the ready queue and the inbox.
 //!
 //! Neither knows what a task is (they hold any `Copy` handle), so this
-//! file imports nothing else from the executor:
+//! file imports nothing else from the executor but the seeded order:
 //!
 //! * [`ReadyQueue`]: tasks that were woken and wait for their next poll.
 //!   Only the executor's own thread touches it, so it needs no lock.
@@ -13,11 +13,8 @@
 // How it works
 // ------------
 //
-// ReadyQueue: a VecDeque. FIFO pops the front. With a seed, `pop` picks
-// index `r % len` from a xorshift64* generator and swap-removes it, so the
-// same seed gives the same order on every run. (Rejected alternative:
-// shuffling on push; the order would depend on when tasks were pushed *and*
-// popped, twice the state to reason about.)
+// ReadyQueue: a VecDeque. FIFO pops the front; with a seed, the entry
+// `SeededOrder` picks (seeded_order.rs) is swap-removed.
 //
 // Inbox, the hand-off between threads:
 //
@@ -45,6 +42,7 @@
 // but the queue needs a mutex anyway, and one lock is easier to reason
 // about than a lock plus a flag.)
 
+use super::seeded_order::SeededOrder;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Condvar, Mutex};
 use std::collections::VecDeque;
@@ -54,22 +52,15 @@ use std::time::Duration;
 /// Tasks woken on the executor's thread, waiting for their next poll.
 pub(crate) struct ReadyQueue<T> {
     queue: VecDeque<T>,
-    /// xorshift64* state; `None` means first in, first out.
-    rng: Option<u64>,
+    /// `None`: first in, first out.
+    order: Option<SeededOrder>,
 }
 
 impl<T: Copy> ReadyQueue<T> {
     pub(crate) fn new(seed: Option<u64>) -> ReadyQueue<T> {
-        // splitmix64 of the seed, so that 0 and small seeds are fine too.
-        let rng = seed.map(|s| {
-            let mut z = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) | 1
-        });
         ReadyQueue {
             queue: VecDeque::new(),
-            rng,
+            order: seed.map(SeededOrder::new),
         }
     }
 
@@ -80,17 +71,10 @@ impl<T: Copy> ReadyQueue<T> {
 
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
-        match &mut self.rng {
+        match &mut self.order {
             None => self.queue.pop_front(),
             Some(_) if self.queue.is_empty() => None,
-            Some(state) => {
-                *state ^= *state >> 12;
-                *state ^= *state << 25;
-                *state ^= *state >> 27;
-                let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
-                let index = (r % self.queue.len() as u64) as usize;
-                self.queue.swap_remove_back(index)
-            }
+            Some(order) => self.queue.swap_remove_back(order.pick(self.queue.len())),
         }
     }
 

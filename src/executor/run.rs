@@ -74,9 +74,9 @@
 // outer runtime's timer wheel.
 
 use super::executor::Executor;
-use super::run_loop::{BUDGET, RunLoop, take_wake, woken};
-use super::task::{COMPLETE, REF_ONE, TaskRef};
-use crate::sync::atomic::Ordering;
+use super::main_header::{self, take_wake, woken};
+use super::run_loop::{BUDGET, RunLoop};
+use super::task::TaskRef;
 use crate::sync::{Arc, Condvar, Mutex, thread};
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -271,15 +271,13 @@ fn start_run(run_loop: &RunLoop) -> TaskRef {
              spawn the second future onto it (Executor::spawn) instead"
         );
     }
-    TaskRef::new_block_on(run_loop.inbox().clone())
+    main_header::new(run_loop.inbox().clone())
 }
 
 /// Ends an `Executor::run` (finished or dropped): its header goes, and
 /// the outer waker it may have left in the inbox.
 fn end_run(run_loop: &RunLoop, header: TaskRef) {
-    // AcqRel: a late waker on another thread must see COMPLETE.
-    header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-    header.release(REF_ONE);
+    main_header::close(header);
     run_loop.run_active().set(false);
     drop(run_loop.inbox().take_outer());
 }
@@ -317,7 +315,7 @@ fn drive<F: Future>(
         }
         Resumed::Again => false,
     };
-    let waker = super::waker::borrowed_block_on(header);
+    let waker = main_header::borrowed(header);
     let mut cx = Context::from_waker(&waker);
     let mut polled = 0;
     loop {

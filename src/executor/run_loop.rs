@@ -48,17 +48,18 @@
 // task has work, and the thread could never sleep).
 
 use super::blocking::{Job, Pool};
+use super::main_header;
+use super::microtasks::Microtasks;
 use super::observer::{Observer, WakeSource};
 use super::queues::ReadyQueue;
 use super::seam::{self, Seam, Spawned, Tasks};
-use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, refs};
+use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::Arc;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::time::{self, Driver};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::{Pin, pin};
@@ -74,7 +75,7 @@ pub(crate) const BUDGET: usize = 128;
 pub(crate) struct RunLoop {
     inbox: Arc<TaskInbox>,
     ready: RefCell<ReadyQueue<TaskRef>>,
-    microtasks: RefCell<VecDeque<Box<dyn FnOnce()>>>,
+    microtasks: Microtasks,
     /// Every live task; each entry owns the executor's reference.
     tasks: Tasks,
     driver: Rc<Driver>,
@@ -84,7 +85,7 @@ pub(crate) struct RunLoop {
     /// The threads that run those jobs (blocking.rs).
     pool: Pool,
     seam: Seam,
-    /// The header whose reference count counts block_on's wakers.
+    /// The header that counts block_on's wakers (main_header.rs).
     block_on: Cell<TaskRef>,
     next_id: Cell<u32>,
     /// An `Executor::run` future is in progress (at most one at a time).
@@ -103,10 +104,10 @@ impl RunLoop {
         RunLoop {
             pool: Pool::new(inbox.clone(), jobs.clone()),
             jobs,
-            block_on: Cell::new(TaskRef::new_block_on(inbox.clone())),
+            block_on: Cell::new(main_header::new(inbox.clone())),
             inbox,
             ready: RefCell::new(ReadyQueue::new(seed)),
-            microtasks: RefCell::new(VecDeque::new()),
+            microtasks: Microtasks::new(),
             tasks: RefCell::new(TaskList::new()),
             seam: Seam::new(observer, &driver),
             driver,
@@ -140,7 +141,7 @@ impl RunLoop {
 
     /// Queues `f` to run after the current poll, before any other task.
     pub(crate) fn queue_microtask(&self, f: Box<dyn FnOnce()>) {
-        self.microtasks.borrow_mut().push_back(f);
+        self.microtasks.push(f);
     }
 
     /// Drives `future` to completion, running tasks while it waits.
@@ -156,8 +157,8 @@ impl RunLoop {
             );
         };
         self.seam.block_on_started(Location::caller(), true);
-        let header = self.fresh_block_on_header();
-        let waker = waker::borrowed_block_on(header);
+        let header = main_header::fresh(&self.block_on);
+        let waker = main_header::borrowed(header);
         let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(output) = self.poll_main(header, future.as_mut(), &mut cx) {
@@ -167,7 +168,7 @@ impl RunLoop {
             // that wakes itself (`yield_now`) lets the tasks run.
             loop {
                 self.turn(Some(header));
-                if take_wake(header) {
+                if main_header::take_wake(header) {
                     break;
                 }
                 if !self.has_ready() {
@@ -257,7 +258,7 @@ impl RunLoop {
             let next = self.ready.borrow_mut().pop();
             let Some(task) = next else { break };
             polled += usize::from(self.run_task(task));
-            if block_on.is_some_and(woken) {
+            if block_on.is_some_and(main_header::woken) {
                 break;
             }
         }
@@ -333,28 +334,19 @@ impl RunLoop {
         task.release(REF_ONE);
     }
 
-    /// Runs queued microtasks in FIFO order, including the ones they queue.
+    /// Runs queued microtasks (microtasks.rs), including the ones they
+    /// queue.
     #[inline]
     fn run_microtasks(&self) {
-        if !self.microtasks.borrow().is_empty() {
+        if !self.microtasks.is_empty() {
             self.drain_microtasks();
         }
     }
 
     #[inline(never)]
     fn drain_microtasks(&self) {
-        let mut ran = 0;
         let before = self.ready.borrow().len();
-        loop {
-            let next = self.microtasks.borrow_mut().pop_front();
-            let Some(job) = next else { break };
-            ran += 1;
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
-                let message = super::join_error::panic_message(&*payload);
-                self.seam.microtask_panicked(message);
-                let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-            }
-        }
+        let ran = self.microtasks.run(|why| self.seam.microtask_panicked(why));
         self.seam.microtasks_ran(ran);
         self.seam
             .report_wakes(&self.ready, before, WakeSource::Microtask);
@@ -428,35 +420,6 @@ impl RunLoop {
         self.seam
             .advise(&self.tasks, &self.inbox, block_on, timers, jobs)
     }
-
-    /// Returns block_on's header, replacing it if wakers of an earlier
-    /// `block_on` are still alive (they would hide a lost waker).
-    #[inline]
-    fn fresh_block_on_header(&self) -> TaskRef {
-        let header = self.block_on.get();
-        // Acquire: pairs with the AcqRel release of a waker on another thread.
-        let state = header.header().state.load(Ordering::Acquire);
-        if state == REF_ONE {
-            // The common case, in one comparison: no waker left from an
-            // earlier `block_on`, and no stale wake.
-            return header;
-        }
-        if refs(state) > 1 {
-            // AcqRel: a stale waker on another thread sees COMPLETE and does
-            // nothing.
-            header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-            header.release(REF_ONE);
-            self.block_on.set(TaskRef::new_block_on(self.inbox.clone()));
-        } else if woken(header) {
-            // Relaxed: nothing was published through a stale wake; only
-            // its flag is cleared so the first poll is not a "wake".
-            header
-                .header()
-                .state
-                .fetch_and(!SCHEDULED, Ordering::Relaxed);
-        }
-        self.block_on.get()
-    }
 }
 
 // --- what the rest of the executor asks -----------------------------------
@@ -503,7 +466,7 @@ impl RunLoop {
     /// `block_on` drains them after every poll, the last one included.)
     #[inline]
     pub(crate) fn is_idle_after_block_on(&self) -> bool {
-        debug_assert!(self.microtasks.borrow().is_empty());
+        debug_assert!(self.microtasks.is_empty());
         self.live_tasks() == 0 && self.driver.armed() == 0
     }
 
@@ -536,18 +499,13 @@ impl RunLoop {
 impl Drop for RunLoop {
     fn drop(&mut self) {
         let _enter = self.enter();
-        let header = self.block_on.get();
-        // AcqRel: a late waker on another thread must see COMPLETE.
-        header.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-        header.release(REF_ONE);
+        main_header::close(self.block_on.get());
         loop {
             let batch = self.tasks.borrow_mut().take_all();
-            let jobs = std::mem::take(&mut *self.microtasks.borrow_mut());
-            if batch.is_empty() && jobs.is_empty() {
+            let dropped_microtasks = self.microtasks.drop_all();
+            if batch.is_empty() && !dropped_microtasks {
                 break;
             }
-            // Microtasks that never ran are dropped (their closures' destructors may be user code).
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(jobs)));
             for task in batch {
                 // AcqRel: as in `complete`.
                 let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
@@ -606,28 +564,6 @@ impl Drop for Enter {
         }
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
-}
-
-/// True if block_on's future was woken (a hint: `take_wake` decides).
-#[inline]
-pub(crate) fn woken(header: TaskRef) -> bool {
-    // Relaxed: only a hint to stop a turn early; `take_wake` does the
-    // AcqRel step that orders the wake before the poll.
-    header.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
-}
-
-/// Clears block_on's wake, if there was one.
-#[inline]
-pub(crate) fn take_wake(header: TaskRef) -> bool {
-    // AcqRel: the acquire half sees what the waker published before
-    // waking; the release half orders the next poll after the clear.
-    woken(header)
-        && header
-            .header()
-            .state
-            .fetch_and(!SCHEDULED, Ordering::AcqRel)
-            & SCHEDULED
-            != 0
 }
 
 // --- Speed -------------------------------------------------------------------

@@ -31,6 +31,7 @@
 // leaves no waker and no wake behind is a lost waker: nobody can ever
 // poll that task again.
 
+use super::main_header::{self, woken};
 use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Wait, Waiting, WakeSource};
 use super::queues::ReadyQueue;
 use super::task::{COMPLETE, Ending, JOIN, SCHEDULED, TaskInbox, TaskRef, refs};
@@ -41,6 +42,7 @@ use crate::time::Driver;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
+use std::task::Waker;
 use std::time::Duration;
 
 /// What the task list keeps about each live task (names live in a side
@@ -169,28 +171,27 @@ impl Seam {
         }
     }
 
-    /// The poll ended (`pending`: it returned Pending). Returns true if it
-    /// lost its waker: Pending, no waker left anywhere, no wake on its way.
+    /// The poll ended (`pending`: it returned Pending). A poll that lost its
+    /// waker (Pending, no waker left anywhere, no wake on its way) is told
+    /// to any observer.
     #[inline]
-    pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, pending: bool) -> bool {
+    pub(crate) fn poll_ended(&self, tasks: &Tasks, task: TaskRef, pending: bool) {
         self.current.set(None);
         // A lost waker is always worth telling; the rest only to an
         // observer that wants every event.
         if !pending && !self.every_event {
-            return false;
+            return;
         }
         let Some(observer) = self.observer() else {
-            return false;
+            return;
         };
         let end = match pending {
             true => pending_end(task),
             false => PollEnd::Finished,
         };
-        let lost = end == LOST;
-        if self.every_event || lost {
+        if self.every_event || end == LOST {
             self.with_info(tasks, task, |info| observer.poll_ended(info, end));
         }
-        lost
     }
 
     /// The poll of block_on's (or a `Run`'s) future ended. Only an observer
@@ -329,7 +330,6 @@ impl Seam {
 
     /// The same after `poller`'s poll: it woke itself or other tasks (or
     /// block_on's future), and maybe armed timers.
-    #[inline]
     pub(crate) fn report_wakes_by(
         &self,
         ready: &RefCell<ReadyQueue<TaskRef>>,
@@ -338,26 +338,12 @@ impl Seam {
         before: (usize, bool),
         poller: u32,
     ) {
-        if self.every_event {
-            self.tell_wakes_by(ready, driver, block_on, before, poller);
-        }
-    }
-
-    #[inline(never)]
-    fn tell_wakes_by(
-        &self,
-        ready: &RefCell<ReadyQueue<TaskRef>>,
-        driver: &Driver,
-        block_on: TaskRef,
-        before: (usize, bool),
-        poller: u32,
-    ) {
+        let Some(observer) = self.chatty() else {
+            return;
+        };
         let by = |id| match id == poller {
             true => WakeSource::Itself,
             false => WakeSource::Task(poller),
-        };
-        let Some(observer) = self.chatty() else {
-            return;
         };
         driver.take_armed(|deadline| observer.timer_armed(poller, deadline));
         self.tell_wakes(ready, before.0, by);
@@ -438,7 +424,7 @@ impl Seam {
         for (task, _) in tasks.iter().filter(|(t, _)| live(t)) {
             task.header().join_waker.with(|w| {
                 // SAFETY: executor thread only (THE invariant in task.rs).
-                if let Some(owner) = unsafe { &*w }.as_ref().and_then(waker::task_of) {
+                if let Some(owner) = unsafe { &*w }.as_ref().and_then(owner_of) {
                     *inside.entry(owner).or_default() += 1;
                 }
             });
@@ -554,8 +540,7 @@ fn wakers_in(state: usize) -> usize {
     refs(state) - 1 - usize::from(state & JOIN != 0)
 }
 
-/// True if block_on's future was woken.
-fn woken(header: TaskRef) -> bool {
-    // Relaxed: only compared before and after a poll on this thread.
-    header.header().state.load(Ordering::Relaxed) & SCHEDULED != 0
+/// The task (or main future) a waker belongs to, if it is one of ours.
+fn owner_of(waker: &Waker) -> Option<TaskRef> {
+    waker::task_of(waker).or_else(|| main_header::header_of(waker))
 }

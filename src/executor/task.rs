@@ -57,9 +57,8 @@
 // atomic state word and `inbox` (through a waker). That is why a `!Send`
 // future is fine inside a `Send + Sync` waker.
 //
-// `block_on`'s own future lives on `block_on`'s stack, not in a task, but
-// its waker needs a reference count too: `TaskRef::new_block_on` makes a
-// header with no stage (id 0) for it. waker.rs gives it its own wake.
+// `block_on`'s own future is not a task, but its wakers are counted in a
+// header of the same shape with no stage: see main_header.rs.
 
 use super::join_error::{JoinError, panic_message};
 use super::queues::Inbox;
@@ -196,28 +195,6 @@ impl TaskRef {
             stage: UnsafeCell::new(Stage::Running(future)),
         });
         TaskRef(NonNull::from(Box::leak(task)).cast())
-    }
-
-    /// Allocates the header that counts the wakers of `block_on`'s future:
-    /// no stage, one reference (the run loop's), not scheduled.
-    pub(crate) fn new_block_on(inbox: Arc<TaskInbox>) -> TaskRef {
-        static NO_STAGE: Vtable = Vtable {
-            poll: |_, _| unreachable!("block_on's future is polled by block_on"),
-            cancel: |_| Ran::Finished(Ending::Aborted),
-            take_output: |_, _| unreachable!("block_on's future has no JoinHandle"),
-            drop_stage: |_| {},
-            dealloc: dealloc_header,
-        };
-        let header = Box::new(Header {
-            state: AtomicUsize::new(REF_ONE),
-            vtable: &NO_STAGE,
-            inbox,
-            index: Cell::new(u32::MAX),
-            id: 0,
-            join_waker: UnsafeCell::new(None),
-            free_check: FreeCheck::new(),
-        });
-        TaskRef(NonNull::from(Box::leak(header)))
     }
 
     #[inline]
@@ -384,10 +361,11 @@ unsafe fn dealloc<F: Future>(task: TaskRef) {
     drop(unsafe { Box::from_raw(task.0.cast::<Task<F>>().as_ptr()) });
 }
 
-unsafe fn dealloc_header(task: TaskRef) {
+/// Frees a header with no stage (main_header.rs).
+pub(crate) unsafe fn dealloc_header(task: TaskRef) {
     task.header().free_check.freed();
-    // SAFETY: the last reference is gone; block_on's header was leaked from
-    // a `Box<Header>`.
+    // SAFETY: the last reference is gone; main_header::new made the
+    // header with `Box::into_raw`.
     drop(unsafe { Box::from_raw(task.0.as_ptr()) });
 }
 

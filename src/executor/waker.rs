@@ -29,10 +29,8 @@
 //        yes -> push to the local ready queue       (no lock, no refcount)
 //        no  -> +1 reference, inbox.push(task)      (lock, unpark)
 //
-// block_on's future is not a task and never enters a queue: its waker has
-// a vtable of its own whose wake only sets SCHEDULED (and, from another
-// thread, unparks the executor). block_on's loop checks that bit. This is
-// the one place that treats it differently.
+// block_on's future is not a task and never enters a queue: its waker
+// (main_header.rs) reuses `set_scheduled`, `is_local` and `drop_waker`.
 //
 // Rejected alternative: always using the inbox (a lock per wake; the local
 // path is the common one: a task woken by a channel or a timer of its own
@@ -47,12 +45,6 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 static TASK: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_task, wake_task_by_ref, drop_waker);
-static BLOCK_ON: RawWakerVTable = RawWakerVTable::new(
-    clone_block_on,
-    wake_block_on,
-    wake_block_on_by_ref,
-    drop_waker,
-);
 
 /// A waker for a spawned `task` that is never dropped, so it holds no
 /// reference of its own: the caller's reference keeps the task alive.
@@ -64,27 +56,14 @@ pub(crate) fn borrowed(task: TaskRef) -> ManuallyDrop<Waker> {
     ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(task.as_raw(), &TASK)) })
 }
 
-/// The same for block_on's header (`TaskRef::new_block_on`).
-#[inline]
-pub(crate) fn borrowed_block_on(header: TaskRef) -> ManuallyDrop<Waker> {
-    // SAFETY: as in `borrowed`; BLOCK_ON's functions only touch the header.
-    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(header.as_raw(), &BLOCK_ON)) })
-}
-
-/// The task (or block_on header) behind a waker, if it is one of ours.
+/// The task behind a waker, if it is one of our tasks' wakers.
 pub(crate) fn task_of(waker: &Waker) -> Option<TaskRef> {
-    let ours = std::ptr::eq(waker.vtable(), &TASK) || std::ptr::eq(waker.vtable(), &BLOCK_ON);
-    ours.then(|| TaskRef::from_raw(waker.data()))
+    std::ptr::eq(waker.vtable(), &TASK).then(|| TaskRef::from_raw(waker.data()))
 }
 
 fn clone_waker(ptr: *const ()) -> RawWaker {
     TaskRef::from_raw(ptr).add_ref();
     RawWaker::new(ptr, &TASK)
-}
-
-fn clone_block_on(ptr: *const ()) -> RawWaker {
-    TaskRef::from_raw(ptr).add_ref();
-    RawWaker::new(ptr, &BLOCK_ON)
 }
 
 fn wake_task(ptr: *const ()) {
@@ -95,18 +74,6 @@ fn wake_task(ptr: *const ()) {
 
 fn wake_task_by_ref(ptr: *const ()) {
     wake(TaskRef::from_raw(ptr));
-}
-
-fn wake_block_on(ptr: *const ()) {
-    wake_block_on_by_ref(ptr);
-    drop_waker(ptr);
-}
-
-fn wake_block_on_by_ref(ptr: *const ()) {
-    let header = TaskRef::from_raw(ptr);
-    if set_scheduled(header) && !is_local(header) {
-        header.header().inbox.nudge();
-    }
 }
 
 /// Schedules `task` unless it is already scheduled or complete.
@@ -127,7 +94,7 @@ pub(crate) fn wake(task: TaskRef) {
 
 /// Sets SCHEDULED; false if it was set already or the task is COMPLETE.
 #[inline]
-fn set_scheduled(task: TaskRef) -> bool {
+pub(crate) fn set_scheduled(task: TaskRef) -> bool {
     let state = &task.header().state;
     // Acquire on the load/CAS: pairs with the run loop's AcqRel clearing of
     // SCHEDULED before a poll, so a wake that sees the bit clear happens
@@ -216,7 +183,7 @@ impl Drop for LocalGuard {
 
 /// True on the thread where `task`'s executor is running right now.
 #[inline]
-fn is_local(task: TaskRef) -> bool {
+pub(crate) fn is_local(task: TaskRef) -> bool {
     let inbox: *const TaskInbox = &*task.header().inbox;
     LOCAL
         .try_with(|l| std::ptr::eq(l.get().inbox, inbox))
@@ -252,7 +219,7 @@ fn push_local(task: TaskRef) -> bool {
 // letting go whether ours is that last waker. Under loom, removing the
 // nudge makes `last_waker_dropped_remotely` fail.
 
-fn drop_waker(ptr: *const ()) {
+pub(crate) fn drop_waker(ptr: *const ()) {
     let task = TaskRef::from_raw(ptr);
     let state = &task.header().state;
     task.header().free_check.last_use();
