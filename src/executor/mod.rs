@@ -44,7 +44,7 @@
 //! 3. `waker.rs`: what a waker is; wake = set SCHEDULED, push to the local
 //!    or the remote queue;
 //! 4. `run_loop.rs`: spawn, `block_on`, one turn, run a task, complete,
-//!    microtasks, timers, park, shut down.
+//!    timers, park, shut down.
 //!
 //! One task's trail through them, spawn to wake to poll:
 //!
@@ -66,7 +66,12 @@
 //!    JoinHandle, and `TaskRef::release` drops the executor's reference;
 //!    the last one frees the allocation.
 //!
-//! Around it, read after: `task_list.rs` (the slab of live tasks),
+//! Around it, read after: `current.rs` (which executor runs on this
+//! thread: how `spawn` finds the run loop and a local wake finds its ready
+//! queue), `main_header.rs` (block_on's own future: not a task, but its
+//! wakers are counted; everything that treats it differently is there),
+//! `microtasks.rs` (what runs right after each poll), `seeded_order.rs`
+//! ([`Builder::seed`]), `task_list.rs` (the slab of live tasks),
 //! `seam.rs` (what the run loop tells an observer at each fixed point) and
 //! `observer.rs` (the observer interface itself), `join_handle.rs` and
 //! `join_error.rs` (waiting for a task's result), `diagnostic.rs`
@@ -91,6 +96,7 @@
 //! [`Waker`]: std::task::Waker
 
 mod blocking;
+mod current;
 mod diagnostic;
 mod diagnostics;
 #[allow(clippy::module_inception)] // the file is named after its type

@@ -48,6 +48,7 @@
 // task has work, and the thread could never sleep).
 
 use super::blocking::{Job, Pool};
+use super::current::{self, Current};
 use super::main_header;
 use super::microtasks::Microtasks;
 use super::observer::{Observer, WakeSource};
@@ -219,17 +220,31 @@ impl RunLoop {
 
     /// Makes this loop the thread's running executor until dropped: the
     /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
-    /// inbox.
+    /// inbox (current.rs).
     #[inline]
     pub(crate) fn enter(&self) -> Enter {
-        // `try_with`: shutdown may run while thread-locals are torn down.
-        let previous = CURRENT
-            .try_with(|c| c.replace(self))
-            .unwrap_or(std::ptr::null());
         Enter {
-            previous,
-            _local: waker::enter(&self.inbox, &self.ready),
+            _current: current::enter(self.as_current()),
             _time: time::enter(&self.driver),
+        }
+    }
+
+    /// `enter` for `block_on` and `Executor::run`, which may not nest
+    /// inside a running executor: `None` if one runs here already.
+    #[inline]
+    pub(crate) fn enter_outermost(&self) -> Option<Enter> {
+        Some(Enter {
+            _current: current::enter_outermost(self.as_current())?,
+            _time: time::enter_outermost(&self.driver),
+        })
+    }
+
+    #[inline]
+    fn as_current(&self) -> Current {
+        Current {
+            run_loop: (self as *const RunLoop).cast(),
+            inbox: &*self.inbox,
+            ready: &self.ready,
         }
     }
 
@@ -420,11 +435,9 @@ impl RunLoop {
         self.seam
             .advise(&self.tasks, &self.inbox, block_on, timers, jobs)
     }
-}
 
-// --- what the rest of the executor asks -----------------------------------
+    // --- what the rest of the executor asks ------------------------------
 
-impl RunLoop {
     pub(crate) fn now(&self) -> Instant {
         self.driver.now()
     }
@@ -535,61 +548,17 @@ impl Drop for RunLoop {
 
 // --- which executor runs on this thread ------------------------------------
 
-crate::sync::const_thread_local! {
-    static CURRENT: Cell<*const RunLoop> = Cell::new(std::ptr::null());
-}
-
 /// Runs `f` with the run loop running on this thread, if any.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
-    let current = CURRENT.try_with(|c| c.get()).ok()?;
-    // SAFETY: CURRENT is non-null only while an `Enter` guard for a live
-    // run loop exists further up this thread's stack.
-    (!current.is_null()).then(|| f(unsafe { &*current }))
+    let current = current::get()?;
+    // SAFETY: the entry is set only while the `Enter` guard of a live run
+    // loop exists further up this thread's stack (current.rs).
+    Some(f(unsafe { &*current.run_loop.cast::<RunLoop>() }))
 }
 
 /// Marks a run loop as this thread's running executor until dropped.
 pub(crate) struct Enter {
-    /// The run loop that was running before (null if none).
-    previous: *const RunLoop,
-    _local: waker::LocalGuard,
+    _current: current::Guard,
     _time: time::EnterGuard,
-}
-
-impl Drop for Enter {
-    #[inline]
-    fn drop(&mut self) {
-        if crate::sync::skip_thread_local_cleanup() {
-            return;
-        }
-        let _ = CURRENT.try_with(|c| c.set(self.previous));
-    }
-}
-
-// --- Speed -------------------------------------------------------------------
-//
-// `enter_outermost` is `enter` for the one case where nothing runs on this
-// thread yet (every `block_on`, every poll of a `Run`): it reads nothing
-// back, and its guards restore constant nulls, which is right because
-// CURRENT, the waker's LOCAL and time's driver are only ever set and
-// restored together, by `Enter`. Measured with `cargo bench --bench peers
-// -- block_on_ready` (AMD EPYC, 2 cores): `Executor::block_on` of a ready
-// future 2.27 -> 1.90 ns; callgrind 73 -> 63 instructions per call.
-
-impl RunLoop {
-    /// `enter` for `block_on` and `Executor::run`, which may not nest inside
-    /// a running executor: `None` if one runs here already.
-    #[inline]
-    pub(crate) fn enter_outermost(&self) -> Option<Enter> {
-        let current = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
-        if !current.is_null() {
-            return None;
-        }
-        let _ = CURRENT.try_with(|c| c.set(self));
-        Some(Enter {
-            previous: std::ptr::null(),
-            _local: waker::enter_outermost(&self.inbox, &self.ready),
-            _time: time::enter_outermost(&self.driver),
-        })
-    }
 }

@@ -11,8 +11,9 @@
 //!   (the lost-waker and `deadlock:` diagnostics);
 //! * `wake` sets the task's SCHEDULED bit and, if it was not set already,
 //!   puts the task in a queue (`queues.rs`): the local ready queue when
-//!   called on the executor's own thread while it runs (no lock), or the
-//!   inbox otherwise (a mutex, and the executor is unparked).
+//!   called on the executor's own thread while it runs (no lock; current.rs
+//!   knows which executor runs here), or the inbox otherwise (a mutex, and
+//!   the executor is unparked).
 //!
 //! The waker passed to `poll` is *borrowed* (never dropped), so polling
 //! costs no reference-count traffic; only a `clone` that the future keeps
@@ -36,10 +37,9 @@
 // path is the common one: a task woken by a channel or a timer of its own
 // executor).
 
-use super::queues::ReadyQueue;
-use super::task::{COMPLETE, JOIN, REF_ONE, SCHEDULED, TaskInbox, TaskRef, refs};
+use super::current;
+use super::task::{COMPLETE, JOIN, REF_ONE, SCHEDULED, TaskRef, refs};
 use crate::sync::atomic::Ordering;
-use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -117,94 +117,23 @@ pub(crate) fn set_scheduled(task: TaskRef) -> bool {
     }
 }
 
-// --- which executor runs on this thread ----------------------------------
-//
-// The run loop installs its ready queue and inbox here while it runs
-// (`enter`), so that a wake on its own thread can skip the inbox's lock.
-// A raw pointer, not a reference count: the guard lives on the run loop's
-// stack, inside the borrow of the queues it points at.
-
-#[derive(Clone, Copy)]
-struct Local {
-    inbox: *const TaskInbox,
-    ready: *const RefCell<ReadyQueue<TaskRef>>,
-}
-
-crate::sync::const_thread_local! {
-    static LOCAL: Cell<Local> = Cell::new(Local {
-        inbox: std::ptr::null(),
-        ready: std::ptr::null(),
-    });
-}
-
-/// Makes `ready` the target of this thread's local wakes for tasks whose
-/// inbox is `inbox`, until the guard drops.
-#[inline]
-pub(crate) fn enter(inbox: &TaskInbox, ready: &RefCell<ReadyQueue<TaskRef>>) -> LocalGuard {
-    let new = Local { inbox, ready };
-    // `try_with`: shutdown may run while thread-locals are torn down.
-    let previous = LOCAL.try_with(|l| l.replace(new)).ok();
-    LocalGuard { previous }
-}
-
-/// `enter` for a thread where no executor runs (so no queues are
-/// installed): the guard puts back "none" without reading what was there.
-#[inline]
-pub(crate) fn enter_outermost(
-    inbox: &TaskInbox,
-    ready: &RefCell<ReadyQueue<TaskRef>>,
-) -> LocalGuard {
-    let new = Local { inbox, ready };
-    let _ = LOCAL.try_with(|l| l.set(new));
-    LocalGuard {
-        previous: Some(Local {
-            inbox: std::ptr::null(),
-            ready: std::ptr::null(),
-        }),
-    }
-}
-
-/// Puts the previous local queues back when dropped.
-pub(crate) struct LocalGuard {
-    previous: Option<Local>,
-}
-
-impl Drop for LocalGuard {
-    #[inline]
-    fn drop(&mut self) {
-        if crate::sync::skip_thread_local_cleanup() {
-            return;
-        }
-        if let Some(previous) = self.previous.take() {
-            let _ = LOCAL.try_with(|l| l.set(previous));
-        }
-    }
-}
-
 /// True on the thread where `task`'s executor is running right now.
 #[inline]
 pub(crate) fn is_local(task: TaskRef) -> bool {
-    let inbox: *const TaskInbox = &*task.header().inbox;
-    LOCAL
-        .try_with(|l| std::ptr::eq(l.get().inbox, inbox))
-        .unwrap_or(false)
+    current::ready_queue_for(&task.header().inbox).is_some()
 }
 
 /// Pushes `task` onto its executor's ready queue if that executor runs on
-/// this thread.
+/// this thread (current.rs); false otherwise.
 #[inline]
 fn push_local(task: TaskRef) -> bool {
-    let inbox: *const TaskInbox = &*task.header().inbox;
-    let Ok(local) = LOCAL.try_with(Cell::get) else {
-        return false;
-    };
-    if !std::ptr::eq(local.inbox, inbox) {
-        return false;
+    match current::ready_queue_for(&task.header().inbox) {
+        Some(ready) => {
+            ready.borrow_mut().push(task);
+            true
+        }
+        None => false,
     }
-    // SAFETY: non-null while the run loop's `LocalGuard` lives, and the run
-    // loop keeps the queue alive and in place for that long (see `Local`).
-    unsafe { &*local.ready }.borrow_mut().push(task);
-    true
 }
 
 // --- dropping a waker: diagnostics support --------------------------------
