@@ -11,6 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+shopt -s nullglob
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/seeded_bugs/*.patch tests/seeded_bugs/open/*.patch)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
