@@ -52,40 +52,70 @@ fn expect_report(rx: &std_mpsc::Receiver<String>, needle: &str) -> String {
     }
 }
 
+/// A run that stalls on purpose, on a thread of its own, under an
+/// executor that reports (`watchdog`: its period; `None`: the default).
+struct Stalled {
+    reports: std_mpsc::Receiver<String>,
+    escape: oneshot::Sender<()>,
+    runner: thread::JoinHandle<()>,
+}
+
+/// Starts `body` in `block_on`. It gets the receiving end of an escape
+/// hatch: once the test has seen the report, `Stalled::end` sends on it so
+/// that the run can finish.
+fn stall<F, Fut>(watchdog: Option<Duration>, body: F) -> Stalled
+where
+    F: FnOnce(oneshot::Receiver<()>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (reports_tx, reports) = std_mpsc::channel();
+    let (escape, escape_rx) = oneshot::<()>();
+    let runner = thread::spawn(move || reporting(reports_tx, watchdog).block_on(body(escape_rx)));
+    Stalled {
+        reports,
+        escape,
+        runner,
+    }
+}
+
+impl Stalled {
+    /// Opens the escape hatch; the run must then end cleanly (no false
+    /// `deadlock:` panic: the test thread held the hatch's waker).
+    fn end(self) {
+        self.escape.send(()).unwrap();
+        self.runner
+            .join()
+            .expect("the stalled run ends once let out");
+    }
+}
+
 #[test]
 fn two_tasks_waiting_on_each_others_oneshot_are_reported_with_what_each_waits_on() {
     within(LIMIT, || {
-        let (reports_tx, reports) = std_mpsc::channel();
-        let (escape_tx, escape_rx) = oneshot::<()>();
-        let runner = thread::spawn(move || {
-            let ex = reporting(reports_tx, Some(Duration::from_millis(200)));
-            ex.block_on(async move {
-                let (to_alice, alice_rx) = oneshot::<()>();
-                let (to_bob, bob_rx) = oneshot::<()>();
-                // Each waits for the other's message before sending its own.
-                let alice = spawn_named("alice", async move {
-                    let _ = alice_rx.await;
-                    let _ = to_bob.send(());
-                });
-                let bob = spawn_named("bob", async move {
-                    let _ = bob_rx.await;
-                    let _ = to_alice.send(());
-                });
-                let stuck = async_primer::future::join(alice, bob);
-                let _ = select(Box::pin(stuck), escape_rx).await;
+        let run = stall(Some(Duration::from_millis(200)), |escape_rx| async move {
+            let (to_alice, alice_rx) = oneshot::<()>();
+            let (to_bob, bob_rx) = oneshot::<()>();
+            // Each waits for the other's message before sending its own.
+            let alice = spawn_named("alice", async move {
+                let _ = alice_rx.await;
+                let _ = to_bob.send(());
             });
+            let bob = spawn_named("bob", async move {
+                let _ = bob_rx.await;
+                let _ = to_alice.send(());
+            });
+            let stuck = async_primer::future::join(alice, bob);
+            let _ = select(Box::pin(stuck), escape_rx).await;
         });
-        let report = expect_report(&reports, "stall:");
+        let reports = &run.reports;
+        let report = expect_report(reports, "stall:");
         assert!(report.contains("'alice'"), "{report}");
         assert!(report.contains("'bob'"), "{report}");
         assert!(
             report.contains("waits for a oneshot message created at tests/hangs.rs"),
             "{report}"
         );
-        escape_tx.send(()).unwrap();
-        runner
-            .join()
-            .expect("no false deadlock: the test thread held a waker");
+        run.end();
     })
 }
 
@@ -94,46 +124,37 @@ fn block_on_and_a_task_waiting_on_each_others_promise_are_reported() {
     within(LIMIT, || {
         use async_primer::promise::Promise;
         use std::future::IntoFuture;
-        let (reports_tx, reports) = std_mpsc::channel();
-        let (escape_tx, escape_rx) = oneshot::<()>();
-        let runner = thread::spawn(move || {
-            let ex = reporting(reports_tx, Some(Duration::from_millis(200)));
-            ex.block_on(async move {
-                let (for_helper, resolve_for_helper) = Promise::<u32>::with_resolvers();
-                let (for_main, resolve_for_main) = Promise::<u32>::with_resolvers();
-                let _helper = spawn_named("helper", async move {
-                    let n = for_helper.await.unwrap_or(0); // waits for main...
-                    resolve_for_main.resolve(n + 1);
-                });
-                // ...which waits for the helper before it would resolve.
-                let _ = select(for_main.into_future(), escape_rx).await;
-                resolve_for_helper.resolve(1);
+        let run = stall(Some(Duration::from_millis(200)), |escape_rx| async move {
+            let (for_helper, resolve_for_helper) = Promise::<u32>::with_resolvers();
+            let (for_main, resolve_for_main) = Promise::<u32>::with_resolvers();
+            let _helper = spawn_named("helper", async move {
+                let n = for_helper.await.unwrap_or(0); // waits for main...
+                resolve_for_main.resolve(n + 1);
             });
+            // ...which waits for the helper before it would resolve.
+            let _ = select(for_main.into_future(), escape_rx).await;
+            resolve_for_helper.resolve(1);
         });
-        let report = expect_report(&reports, "stall:");
+        let reports = &run.reports;
+        let report = expect_report(reports, "stall:");
         assert!(report.contains("'helper'"), "{report}");
         assert!(
             report.contains("waits for a promise created at tests/hangs.rs"),
             "{report}"
         );
         assert!(report.contains("block_on's future"), "{report}");
-        escape_tx.send(()).unwrap();
-        runner.join().unwrap();
+        run.end();
     })
 }
 
 #[test]
 fn a_stall_is_reported_once_not_every_period() {
     within(LIMIT, || {
-        let (reports_tx, reports) = std_mpsc::channel();
-        let (escape_tx, escape_rx) = oneshot::<()>();
-        let runner = thread::spawn(move || {
-            let ex = reporting(reports_tx, Some(Duration::from_millis(100)));
-            ex.block_on(async move {
-                let _ = escape_rx.await;
-            });
+        let run = stall(Some(Duration::from_millis(100)), |escape_rx| async move {
+            let _ = escape_rx.await;
         });
-        expect_report(&reports, "stall:");
+        let reports = &run.reports;
+        expect_report(reports, "stall:");
         // Ten more periods: no second report for the same stall.
         thread::sleep(Duration::from_millis(1000));
         let more: Vec<String> = reports
@@ -141,41 +162,36 @@ fn a_stall_is_reported_once_not_every_period() {
             .filter(|r| r.contains("stall:"))
             .collect();
         assert!(more.is_empty(), "reported again: {more:?}");
-        escape_tx.send(()).unwrap();
-        runner.join().unwrap();
+        run.end();
     })
 }
 
 #[test]
 fn a_ring_of_three_tasks_on_bounded_channels_is_reported() {
     within(LIMIT, || {
-        let (reports_tx, reports) = std_mpsc::channel();
-        let (escape_tx, escape_rx) = oneshot::<()>();
-        let runner = thread::spawn(move || {
-            let ex = reporting(reports_tx, Some(Duration::from_millis(200)));
-            ex.block_on(async move {
-                let (a_tx, mut a_rx) = mpsc::bounded::<u32>(1);
-                let (b_tx, mut b_rx) = mpsc::bounded::<u32>(1);
-                let (c_tx, mut c_rx) = mpsc::bounded::<u32>(1);
-                a_tx.try_send(0).unwrap(); // one token to start
-                // Each passes on twice what it receives: the tokens multiply
-                // until every channel is full and every task waits to send.
-                async fn relay(rx: &mut mpsc::Receiver<u32>, tx: mpsc::Sender<u32>) {
-                    while let Some(token) = rx.recv().await {
-                        let _ = tx.send(token + 1).await;
-                        let _ = tx.send(token + 1).await;
-                    }
+        let run = stall(Some(Duration::from_millis(200)), |escape_rx| async move {
+            let (a_tx, mut a_rx) = mpsc::bounded::<u32>(1);
+            let (b_tx, mut b_rx) = mpsc::bounded::<u32>(1);
+            let (c_tx, mut c_rx) = mpsc::bounded::<u32>(1);
+            a_tx.try_send(0).unwrap(); // one token to start
+            // Each passes on twice what it receives: the tokens multiply
+            // until every channel is full and every task waits to send.
+            async fn relay(rx: &mut mpsc::Receiver<u32>, tx: mpsc::Sender<u32>) {
+                while let Some(token) = rx.recv().await {
+                    let _ = tx.send(token + 1).await;
+                    let _ = tx.send(token + 1).await;
                 }
-                let ring = [
-                    spawn_named("first", async move { relay(&mut a_rx, b_tx).await }),
-                    spawn_named("second", async move { relay(&mut b_rx, c_tx).await }),
-                    spawn_named("third", async move { relay(&mut c_rx, a_tx).await }),
-                ];
-                let all = async_primer::future::join_all(ring);
-                let _ = select(Box::pin(all), escape_rx).await;
-            });
+            }
+            let ring = [
+                spawn_named("first", async move { relay(&mut a_rx, b_tx).await }),
+                spawn_named("second", async move { relay(&mut b_rx, c_tx).await }),
+                spawn_named("third", async move { relay(&mut c_rx, a_tx).await }),
+            ];
+            let all = async_primer::future::join_all(ring);
+            let _ = select(Box::pin(all), escape_rx).await;
         });
-        let report = expect_report(&reports, "stall:");
+        let reports = &run.reports;
+        let report = expect_report(reports, "stall:");
         for name in ["'first'", "'second'", "'third'"] {
             assert!(report.contains(name), "{name} missing: {report}");
         }
@@ -186,8 +202,7 @@ fn a_ring_of_three_tasks_on_bounded_channels_is_reported() {
         // Every receiving end was used, so the holders are known: a cycle.
         assert!(report.contains("cycle: "), "{report}");
         assert!(report.contains("they wait for each other"), "{report}");
-        escape_tx.send(()).unwrap();
-        runner.join().unwrap();
+        run.end();
     })
 }
 
@@ -313,19 +328,13 @@ fn the_default_executor_reports_a_stall_in_debug_builds() {
         if !cfg!(debug_assertions) {
             return; // off by default in release builds
         }
-        let (reports_tx, reports) = std_mpsc::channel();
-        let (escape_tx, escape_rx) = oneshot::<()>();
-        let runner = thread::spawn(move || {
-            // No `.watchdog(..)`: the default (one second in debug builds).
-            let ex = reporting(reports_tx, None);
-            ex.block_on(async move {
-                let _ = escape_rx.await;
-            });
+        // No `.watchdog(..)`: the default (one second in debug builds).
+        let run = stall(None, |escape_rx| async move {
+            let _ = escape_rx.await;
         });
-        let report = expect_report(&reports, "stall:");
+        let report = expect_report(&run.reports, "stall:");
         assert!(report.contains("block_on's future"), "{report}");
-        escape_tx.send(()).unwrap();
-        runner.join().unwrap();
+        run.end();
     })
 }
 
