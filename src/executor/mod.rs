@@ -363,7 +363,7 @@ pub(crate) fn current_task_id() -> Option<u32> {
 /// ```
 #[inline]
 pub fn is_running() -> bool {
-    run_loop::with_current(|_| ()).is_some()
+    current::is_running()
 }
 
 // Speed: ---------------------------------------------------------------------

@@ -232,9 +232,12 @@ impl RunLoop {
     /// `enter` for `block_on` and `Executor::run`, which may not nest
     /// inside a running executor: `None` if one runs here already.
     #[inline]
-    pub(crate) fn enter_outermost(&self) -> Option<Enter> {
+    pub(crate) fn enter_outermost(&self) -> Option<Enter<current::Outermost>> {
+        if current::is_running() {
+            return None;
+        }
         Some(Enter {
-            _current: current::enter_outermost(self.as_current())?,
+            _current: current::enter_outermost(self.as_current()),
             _time: time::enter_outermost(&self.driver),
         })
     }
@@ -558,7 +561,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
 }
 
 /// Marks a run loop as this thread's running executor until dropped.
-pub(crate) struct Enter {
-    _current: current::Guard,
+pub(crate) struct Enter<G = current::Guard> {
+    _current: G,
     _time: time::EnterGuard,
 }

@@ -330,6 +330,7 @@ impl Seam {
 
     /// The same after `poller`'s poll: it woke itself or other tasks (or
     /// block_on's future), and maybe armed timers.
+    #[inline]
     pub(crate) fn report_wakes_by(
         &self,
         ready: &RefCell<ReadyQueue<TaskRef>>,
