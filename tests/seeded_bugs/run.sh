@@ -62,18 +62,8 @@ case "${1:-}" in
 esac
 
 started=$(date +%s)
-mkdir -p "$scratch"
-# Copy the tracked and untracked (not ignored) files that differ. A copied
-# file gets a fresh mtime, so cargo rebuilds exactly what changed.
-(cd "$root" && git ls-files -co --exclude-standard -z) |
-  while IFS= read -r -d '' f; do
-    [ -f "$root/$f" ] || continue
-    if ! cmp -s "$root/$f" "$scratch/$f"; then
-      mkdir -p "$scratch/$(dirname "$f")" && cp "$root/$f" "$scratch/$f"
-    fi
-  done
-[ -f "$scratch/Cargo.toml" ] || { echo "could not copy the tree to $scratch"; exit 2; }
-cd "$scratch" || exit 1
+source "$here/scratch.sh"
+sync_scratch "$root" "$scratch"
 
 field() { sed -n "s/^# $1: //p" "$2" | head -n1; }
 
