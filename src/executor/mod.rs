@@ -150,12 +150,14 @@ pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
     // section at the end of this file.
     let (ex, keep) = match SPARE.try_with(Cell::take).ok().flatten() {
         Some(kept) => (kept.into_inner(), true),
-        None => (Executor::new(), Owner::register()),
+        None => new_executor(),
     };
     let output = ex.block_on(future);
     if keep && ex.run_loop().is_idle_after_block_on() {
         // (Under loom the thread-local may be gone: then `ex` drops here.)
         let _ = SPARE.try_with(move |spare| spare.set(Some(NoDestructor::new(ex))));
+    } else {
+        drop_executor(ex);
     }
     output
 }
@@ -394,6 +396,21 @@ crate::sync::const_thread_local! {
 
 crate::sync::const_thread_local! {
     static OWNER: Owner = Owner;
+}
+
+/// The free `block_on` on a thread with no kept executor: a new one, and
+/// whether it may be kept.
+#[cold]
+#[inline(never)]
+fn new_executor() -> (Executor, bool) {
+    (Executor::new(), Owner::register())
+}
+
+/// The free `block_on` drops its executor (tasks or timers were left).
+#[cold]
+#[inline(never)]
+fn drop_executor(ex: Executor) {
+    drop(ex);
 }
 
 /// Drops the kept executor when its thread exits.

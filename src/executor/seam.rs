@@ -142,7 +142,15 @@ impl Seam {
     #[inline]
     pub(crate) fn block_on_started(&self, at: &'static Location<'static>, new: bool) {
         self.block_on_at.set(at);
-        if let (true, Some(observer)) = (new, self.chatty()) {
+        if new && self.every_event {
+            self.tell_block_on_started();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tell_block_on_started(&self) {
+        if let Some(observer) = self.chatty() {
             observer.spawned(&self.block_on_info());
         }
     }
@@ -162,13 +170,27 @@ impl Seam {
     /// The same for block_on's (or a `Run`'s) future.
     #[inline]
     pub(crate) fn main_poll_started(&self, tasks: &Tasks, header: TaskRef) {
-        if let Some(observer) = self.chatty() {
-            self.with_info(tasks, header, |info| observer.poll_started(info));
+        if self.every_event {
+            self.tell_main_poll_started(tasks, header);
         }
         self.current.set(Some(header));
         if self.explain {
-            self.block_on_wait.set(None);
+            self.clear_block_on_wait();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tell_main_poll_started(&self, tasks: &Tasks, header: TaskRef) {
+        if let Some(observer) = self.chatty() {
+            self.with_info(tasks, header, |info| observer.poll_started(info));
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn clear_block_on_wait(&self) {
+        self.block_on_wait.set(None);
     }
 
     /// The poll ended (`pending`: it returned Pending). A poll that lost its
@@ -200,6 +222,14 @@ impl Seam {
     #[inline]
     pub(crate) fn main_poll_ended(&self, tasks: &Tasks, header: TaskRef, pending: bool) {
         self.current.set(None);
+        if self.every_event {
+            self.tell_main_poll_ended(tasks, header, pending);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tell_main_poll_ended(&self, tasks: &Tasks, header: TaskRef, pending: bool) {
         if let Some(observer) = self.chatty() {
             let end = match pending {
                 true => pending_end(header),
@@ -309,7 +339,7 @@ impl Seam {
         block_on: TaskRef,
     ) -> (usize, bool) {
         match self.every_event {
-            true => (ready.borrow().len(), woken(block_on)),
+            true => wakes_now(ready, block_on),
             false => (0, false),
         }
     }
@@ -332,6 +362,21 @@ impl Seam {
     /// block_on's future), and maybe armed timers.
     #[inline]
     pub(crate) fn report_wakes_by(
+        &self,
+        ready: &RefCell<ReadyQueue<TaskRef>>,
+        driver: &Driver,
+        block_on: TaskRef,
+        before: (usize, bool),
+        poller: u32,
+    ) {
+        if self.every_event {
+            self.tell_wakes_by(ready, driver, block_on, before, poller);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tell_wakes_by(
         &self,
         ready: &RefCell<ReadyQueue<TaskRef>>,
         driver: &Driver,
@@ -497,6 +542,13 @@ impl Seam {
             parent: None,
         }
     }
+}
+
+/// `wakes_before` for an observer of every event.
+#[cold]
+#[inline(never)]
+fn wakes_now(ready: &RefCell<ReadyQueue<TaskRef>>, block_on: TaskRef) -> (usize, bool) {
+    (ready.borrow().len(), woken(block_on))
 }
 
 fn info_of<'a>(task: TaskRef, spawned: &Spawned, names: &'a HashMap<u32, String>) -> TaskDesc<'a> {
