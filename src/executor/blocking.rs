@@ -63,8 +63,8 @@ struct PoolShared {
     work: Condvar,
     /// The executor's inbox, nudged when the last job ends.
     inbox: Arc<TaskInbox>,
-    /// The executor's count of jobs not yet delivered.
-    jobs: Arc<AtomicUsize>,
+    /// Jobs submitted and not yet run to the end (see `running`).
+    jobs: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -76,20 +76,23 @@ struct PoolState {
 }
 
 impl Pool {
-    pub(crate) fn new(inbox: Arc<TaskInbox>, jobs: Arc<AtomicUsize>) -> Pool {
+    pub(crate) fn new(inbox: Arc<TaskInbox>) -> Pool {
         Pool {
             shared: Arc::new(PoolShared {
                 state: Mutex::new(PoolState::default()),
                 work: Condvar::new(),
                 inbox,
-                jobs,
+                jobs: AtomicUsize::new(0),
             }),
         }
     }
 
     /// Queues a job, starting a thread if none is idle and there is room.
-    /// The caller has already counted it in `jobs`.
+    /// It counts as running until it has woken its waiter.
     pub(crate) fn submit(&self, job: Job) {
+        // Relaxed: read on this thread, or after a worker's Release
+        // decrement, which the pool's mutex orders after this increment.
+        self.shared.jobs.fetch_add(1, Ordering::Relaxed);
         let mut state = self.shared.state.lock();
         state.queue.push_back(job);
         if state.idle > 0 {
@@ -101,6 +104,15 @@ impl Pool {
             let shared = self.shared.clone();
             thread::spawn(move || worker(shared));
         }
+    }
+
+    /// How many jobs are running (or queued): while one is, a task may
+    /// still be woken from its thread, so virtual time must not jump and
+    /// nobody is deadlocked yet.
+    pub(crate) fn running(&self) -> usize {
+        // Acquire: pairs with a worker's Release decrement, which happens
+        // after that job's wake reached the inbox.
+        self.shared.jobs.load(Ordering::Acquire)
     }
 
     /// The executor is gone: idle threads exit, busy ones after their job.

@@ -58,7 +58,7 @@ use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbo
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::Arc;
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::Ordering;
 use crate::time::{self, Driver};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -80,10 +80,7 @@ pub(crate) struct RunLoop {
     /// Every live task; each entry owns the executor's reference.
     tasks: Tasks,
     driver: Rc<Driver>,
-    /// `spawn_blocking` jobs submitted and not yet delivered: while one
-    /// runs, a task may still be woken from its thread.
-    jobs: Arc<AtomicUsize>,
-    /// The threads that run those jobs (blocking.rs).
+    /// The threads that run `spawn_blocking` jobs (blocking.rs).
     pool: Pool,
     seam: Seam,
     /// The header that counts block_on's wakers (main_header.rs).
@@ -100,11 +97,9 @@ impl RunLoop {
         observer: Option<Box<dyn Observer>>,
     ) -> RunLoop {
         let inbox = Arc::new(TaskInbox::new());
-        let jobs = Arc::new(AtomicUsize::new(0));
         let driver = Rc::new(Driver::new(virtual_time));
         RunLoop {
-            pool: Pool::new(inbox.clone(), jobs.clone()),
-            jobs,
+            pool: Pool::new(inbox.clone()),
             block_on: Cell::new(main_header::new(inbox.clone())),
             inbox,
             ready: RefCell::new(ReadyQueue::new(seed)),
@@ -388,11 +383,8 @@ impl RunLoop {
         if !self.driver.is_virtual() {
             return self.fire_timers() > 0;
         }
-        // Acquire: pairs with the Release decrement by a pool thread, which
-        // happens after that job's wake reached the inbox.
-        let jobs = self.jobs.load(Ordering::Acquire);
         // Jump only when no blocking job could still wake someone first.
-        if jobs == 0 && !self.inbox.has_mail() {
+        if self.pool.running() == 0 && !self.inbox.has_mail() {
             if let Some(deadline) = self.driver.next_deadline() {
                 self.driver.advance_to(deadline);
                 self.seam.clock_moved(self.driver.elapsed());
@@ -432,9 +424,7 @@ impl RunLoop {
     /// The observer's advice before parking: the longest nap it allows, or
     /// (`Err`) why block_on's future can never be woken.
     pub(crate) fn advise(&self, block_on: Option<TaskRef>) -> Result<Option<Duration>, String> {
-        // Acquire: as in `move_time`.
-        let jobs = self.jobs.load(Ordering::Acquire);
-        let timers = self.driver.armed();
+        let (timers, jobs) = (self.driver.armed(), self.pool.running());
         self.seam
             .advise(&self.tasks, &self.inbox, block_on, timers, jobs)
     }
@@ -486,13 +476,8 @@ impl RunLoop {
         self.live_tasks() == 0 && self.driver.armed() == 0
     }
 
-    /// Runs `job` on the blocking pool. `job` wakes the task that waits
-    /// for it; the run loop counts it as running until then (blocking.rs).
+    /// Runs `job` on the blocking pool (blocking.rs).
     pub(crate) fn submit_blocking(&self, job: Job) {
-        // Relaxed: read on this thread, or after the pool's Release
-        // decrement, which is ordered after this increment by the pool's
-        // own mutex.
-        self.jobs.fetch_add(1, Ordering::Relaxed);
         self.pool.submit(job);
     }
 
