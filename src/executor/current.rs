@@ -60,6 +60,12 @@ pub(crate) fn is_running() -> bool {
         .unwrap_or(false)
 }
 
+/// True on the thread where `task`'s executor is running right now.
+#[inline]
+pub(crate) fn is_local(task: TaskRef) -> bool {
+    ready_queue_for(&task.header().inbox).is_some()
+}
+
 /// The ready queue of the executor running on this thread if `inbox` is
 /// its inbox (a task of that executor), else `None`.
 #[inline]

@@ -172,10 +172,17 @@ impl Executor {
     /// ```
     #[track_caller]
     pub fn run_until_stalled(&self) -> usize {
-        if super::run_loop::with_current(|_| ()).is_some() {
+        let run_loop = &self.parts.run_loop;
+        let Some(_enter) = run_loop.enter_outermost() else {
             panic!("run_until_stalled called while an executor is already running on this thread");
+        };
+        let mut polls = 0;
+        loop {
+            polls += run_loop.turn(None);
+            if !run_loop.has_ready() && !run_loop.inbox().has_mail() {
+                return polls;
+            }
         }
-        self.parts.run_loop.run_until_stalled()
     }
 
     /// This executor's clock (virtual under virtual time).

@@ -15,7 +15,7 @@
 // How it works
 // ------------
 //
-//   wake(header)   (the MAIN waker vtable below)
+//   wake(header)   (the MAIN waker table below)
 //     set SCHEDULED (waker.rs `set_scheduled`)
 //     not on the executor's thread? -> inbox.nudge(): unpark the executor
 //
@@ -33,9 +33,11 @@
 // (Rejected alternative: a new header per `block_on`: one allocation per
 // call, for a case that almost never happens.)
 
+use super::current::is_local;
+use super::drop_waker::drop_waker;
 use super::task::{COMPLETE, Ending, Header, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, Vtable};
 use super::task::{dealloc_header, refs};
-use super::waker::{drop_waker, is_local, set_scheduled};
+use super::waker::set_scheduled;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, FreeCheck, UnsafeCell};
 use std::cell::Cell;

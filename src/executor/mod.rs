@@ -68,7 +68,8 @@
 //!
 //! Around it, read after: `current.rs` (which executor runs on this
 //! thread: how `spawn` finds the run loop and a local wake finds its ready
-//! queue), `main_header.rs` (block_on's own future: not a task, but its
+//! queue), `drop_waker.rs` (a waker's `drop`: a decrement, and the nudge
+//! that keeps a lost waker from hanging silently), `main_header.rs` (block_on's own future: not a task, but its
 //! wakers are counted; everything that treats it differently is there),
 //! `microtasks.rs` (what runs right after each poll), `seeded_order.rs`
 //! ([`Builder::seed`]), `task_list.rs` (the slab of live tasks),
@@ -99,6 +100,7 @@ mod blocking;
 mod current;
 mod diagnostic;
 mod diagnostics;
+mod drop_waker;
 #[allow(clippy::module_inception)] // the file is named after its type
 mod executor;
 mod join_error;

@@ -200,19 +200,6 @@ impl RunLoop {
         polled
     }
 
-    /// Polls ready tasks until none is left; timers only fire if due.
-    /// Returns how many polls that took.
-    pub(crate) fn run_until_stalled(&self) -> usize {
-        let _enter = self.enter();
-        let mut polls = 0;
-        loop {
-            polls += self.turn(None);
-            if !self.has_ready() && !self.inbox.has_mail() {
-                return polls;
-            }
-        }
-    }
-
     /// Makes this loop the thread's running executor until dropped: the
     /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
     /// inbox (current.rs).

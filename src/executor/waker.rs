@@ -8,7 +8,8 @@
 //!
 //! * `clone` / `drop` count references in the header's state word, which
 //!   is also how the executor knows how many wakers of a task are alive
-//!   (the lost-waker and `deadlock:` diagnostics);
+//!   (the lost-waker and `deadlock:` diagnostics; `drop` is in
+//!   drop_waker.rs, with the nudge those need);
 //! * `wake` sets the task's SCHEDULED bit and, if it was not set already,
 //!   puts the task in a queue (`queues.rs`): the local ready queue when
 //!   called on the executor's own thread while it runs (no lock; current.rs
@@ -31,14 +32,15 @@
 //        no  -> +1 reference, inbox.push(task)      (lock, unpark)
 //
 // block_on's future is not a task and never enters a queue: its waker
-// (main_header.rs) reuses `set_scheduled`, `is_local` and `drop_waker`.
+// (main_header.rs) reuses `set_scheduled` and `drop_waker`.
 //
 // Rejected alternative: always using the inbox (a lock per wake; the local
 // path is the common one: a task woken by a channel or a timer of its own
 // executor).
 
 use super::current;
-use super::task::{COMPLETE, JOIN, REF_ONE, SCHEDULED, TaskRef, refs};
+use super::drop_waker::drop_waker;
+use super::task::{COMPLETE, REF_ONE, SCHEDULED, TaskRef};
 use crate::sync::atomic::Ordering;
 use std::mem::ManuallyDrop;
 use std::task::{RawWaker, RawWakerVTable, Waker};
@@ -117,12 +119,6 @@ pub(crate) fn set_scheduled(task: TaskRef) -> bool {
     }
 }
 
-/// True on the thread where `task`'s executor is running right now.
-#[inline]
-pub(crate) fn is_local(task: TaskRef) -> bool {
-    current::ready_queue_for(&task.header().inbox).is_some()
-}
-
 /// Pushes `task` onto its executor's ready queue if that executor runs on
 /// this thread (current.rs); false otherwise.
 #[inline]
@@ -134,52 +130,4 @@ fn push_local(task: TaskRef) -> bool {
         }
         None => false,
     }
-}
-
-// --- dropping a waker: diagnostics support --------------------------------
-//
-// Dropping is a reference-count decrement, with one twist kept for the
-// "nothing hangs silently" promise: when the last waker of a waiting task
-// goes away on another thread, the executor may be parked, counting on that
-// waker; it is nudged so that it re-runs its lost-waker and deadlock checks
-// instead of sleeping forever. The decrement is a CAS loop rather than a
-// `fetch_sub` because the nudge needs the inbox, which we may only touch
-// while our reference still keeps the task alive: we must know *before*
-// letting go whether ours is that last waker. Under loom, removing the
-// nudge makes `last_waker_dropped_remotely` fail.
-
-pub(crate) fn drop_waker(ptr: *const ()) {
-    let task = TaskRef::from_raw(ptr);
-    let state = &task.header().state;
-    task.header().free_check.last_use();
-    // Relaxed: only a first guess for the CAS below, which re-reads.
-    let mut current = state.load(Ordering::Relaxed);
-    loop {
-        if is_last_waker_of_waiting_task(current) && !is_local(task) {
-            let inbox = task.header().inbox.clone();
-            task.release(REF_ONE);
-            return inbox.nudge();
-        }
-        // AcqRel, as in `TaskRef::release`.
-        match state.compare_exchange_weak(
-            current,
-            current - REF_ONE,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        ) {
-            Ok(prev) if refs(prev) == 1 => {
-                // SAFETY: that was the last reference.
-                return unsafe { (task.header().vtable.dealloc)(task) };
-            }
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
-    }
-}
-
-/// True if dropping one waker now leaves a waiting task with none: it can
-/// never be woken again, which the executor must get a chance to notice.
-fn is_last_waker_of_waiting_task(state: usize) -> bool {
-    let internal = 1 + usize::from(state & JOIN != 0); // executor + JoinHandle
-    state & (SCHEDULED | COMPLETE) == 0 && refs(state) == internal + 1
 }
