@@ -1,16 +1,19 @@
 //! Which executor runs on this thread.
 //!
 //! While a run loop runs (inside `block_on`, `run_until_stalled`, a poll
-//! of a `Run`, or its shutdown), one thread-local says so. Two things read
-//! it:
+//! of a `Run`, or its shutdown), one thread-local says so. Three things
+//! read it:
 //!
 //! * the free functions (`spawn`, `queue_microtask`, `current_task`) find
 //!   the run loop through it (`run_loop::with_current`);
 //! * a wake on this thread of one of that executor's tasks goes straight
-//!   to its ready queue, with no lock (`push_local` in waker.rs).
+//!   to its ready queue, with no lock (`push_local` in waker.rs);
+//! * a wake of block_on's future, or a waker dropped, on *another* thread
+//!   nudges the executor awake (`is_local`, in main_header.rs and
+//!   drop_waker.rs).
 //!
-//! Read with `waker.rs`. The time driver has a thread-local of its own
-//! (`crate::time`), set and restored together with this one.
+//! Read after the four core files. The time driver has a thread-local of
+//! its own (`crate::time`), set and restored together with this one.
 //
 // The entries are raw pointers, not reference counts: the guard that set
 // them lives on the run loop's stack, inside the borrow of what they point
@@ -31,6 +34,7 @@ pub(crate) struct Current {
     pub(crate) run_loop: *const (),
     /// Its inbox: a task is local if its header points at this one.
     pub(crate) inbox: *const TaskInbox,
+    /// Its ready queue, where local wakes go.
     pub(crate) ready: *const RefCell<ReadyQueue<TaskRef>>,
 }
 

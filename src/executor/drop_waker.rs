@@ -20,6 +20,7 @@ use super::current::is_local;
 use super::task::{COMPLETE, JOIN, REF_ONE, SCHEDULED, TaskRef, refs};
 use crate::sync::atomic::Ordering;
 
+/// The `drop` of both waker tables: gives up this waker's reference.
 pub(crate) fn drop_waker(ptr: *const ()) {
     let task = TaskRef::from_raw(ptr);
     let state = &task.header().state;
