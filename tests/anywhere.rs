@@ -86,15 +86,20 @@ fn under_futures_local_pool() {
     })
 }
 
+/// Runs `f` on a tokio current-thread runtime (timers on) inside a
+/// `LocalSet`, so that `spawn_local` and `!Send` futures work.
+fn on_tokio_local_set<F: Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    tokio::task::LocalSet::new().block_on(&rt, f)
+}
+
 #[test]
 fn under_tokio_current_thread_with_local_set() {
     within(LIMIT, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let local = tokio::task::LocalSet::new();
-        let out = local.block_on(&rt, async {
+        let out = on_tokio_local_set(async {
             let handle = tokio::task::spawn_local(async {
                 let ex = Executor::new();
                 ex.run(workload()).await
@@ -103,6 +108,10 @@ fn under_tokio_current_thread_with_local_set() {
         });
         assert_eq!(out, expected());
         // And straight from Runtime::block_on.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
         let ex = Executor::new();
         assert_eq!(rt.block_on(ex.run(workload())), expected());
     })
@@ -149,14 +158,9 @@ fn under_tokio_multi_thread() {
 #[cfg_attr(miri, ignore = "counts real-time ticks: meaningless at Miri's speed")]
 fn tokio_keeps_ticking_while_run_sleeps() {
     within(LIMIT, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let local = tokio::task::LocalSet::new();
         let ticks = Rc::new(Cell::new(0u32));
         let t = ticks.clone();
-        let (at_start, at_end) = local.block_on(&rt, async move {
+        let (at_start, at_end) = on_tokio_local_set(async move {
             let ticker = tokio::task::spawn_local(async move {
                 let mut every = tokio::time::interval(Duration::from_millis(10));
                 loop {
@@ -189,13 +193,9 @@ fn tokio_keeps_ticking_while_run_sleeps() {
 fn busy_tasks_yield_to_the_outer_runtime() {
     within(LIMIT, || {
         let yields = if cfg!(miri) { 300 } else { 2_000 };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let local = tokio::task::LocalSet::new();
         let outer_polls = Rc::new(Cell::new(0u32));
         let o = outer_polls.clone();
-        let inner_done = local.block_on(&rt, async move {
+        let inner_done = on_tokio_local_set(async move {
             tokio::task::spawn_local(async move {
                 loop {
                     o.set(o.get() + 1);
@@ -265,12 +265,7 @@ fn remote_wakes_reach_the_outer_runtime() {
 #[test]
 fn same_thread_wake_from_a_tokio_task() {
     within(LIMIT, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let local = tokio::task::LocalSet::new();
-        let out = local.block_on(&rt, async {
+        let out = on_tokio_local_set(async {
             let (tx, rx) = async_primer::channel::oneshot::<&str>();
             tokio::task::spawn_local(async move {
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -212,7 +212,8 @@ impl RunLoop {
     }
 
     /// `enter` for `block_on` and `Executor::run`, which may not nest
-    /// inside a running executor: `None` if one runs here already.
+    /// inside a running executor: `None` if one runs here already. Its
+    /// guard restores a constant (the `// Speed` section of current.rs).
     #[inline]
     pub(crate) fn enter_outermost(&self) -> Option<Enter<current::Outermost>> {
         if current::is_running() {
@@ -532,7 +533,8 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
     Some(f(unsafe { &*current.run_loop.cast::<RunLoop>() }))
 }
 
-/// Marks a run loop as this thread's running executor until dropped.
+/// Marks a run loop as this thread's running executor until dropped
+/// (`G`: `current::Guard`, or `current::Outermost` for `enter_outermost`).
 pub(crate) struct Enter<G = current::Guard> {
     _current: G,
     _time: time::EnterGuard,

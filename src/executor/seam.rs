@@ -340,32 +340,6 @@ impl Seam {
         }
     }
 
-    /// `report_wakes_by` for an observer of every event (out of line: see
-    /// `// Speed:` at the end of this file).
-    #[cold]
-    #[inline(never)]
-    fn tell_wakes_by(
-        &self,
-        ready: &RefCell<ReadyQueue<TaskRef>>,
-        driver: &Driver,
-        block_on: TaskRef,
-        before: (usize, bool),
-        poller: u32,
-    ) {
-        let Some(observer) = self.chatty() else {
-            return;
-        };
-        let by = |id| match id == poller {
-            true => WakeSource::Itself,
-            false => WakeSource::Task(poller),
-        };
-        driver.take_armed(|deadline| observer.timer_armed(poller, deadline));
-        self.tell_wakes(ready, before.0, by);
-        if !before.1 && woken(block_on) {
-            observer.woken(0, by(0));
-        }
-    }
-
     /// Tells the observer of every task pushed since the ready queue was
     /// `before` long (minus the ones just spawned: they are new, not woken).
     #[inline(never)]
@@ -562,9 +536,10 @@ fn owner_of(waker: &Waker) -> Option<TaskRef> {
 // --- Speed -------------------------------------------------------------------
 //
 // Every `block_on` passes through `block_on_started`, `wakes_before`,
-// `main_poll_started`, `main_poll_ended` and `report_wakes_by`, almost
-// always with no observer of every event. Their observer halves are the
-// `#[cold]` functions below (and `tell_wakes_by` above), so each check is
+// `main_poll_started`, `main_poll_ended` and `report_wakes_by` (the last
+// one after every task's poll too), almost always with no observer of
+// every event. Their observer halves are the `#[cold]` functions below, so
+// each check is
 // one flag test that falls through on the common path: no taken branch
 // around inlined observer code, and no registers kept for it. Measured
 // with `cargo bench --bench peers -- block_on_ready` (AMD EPYC, 2 cores;
@@ -574,6 +549,31 @@ fn owner_of(waker: &Waker) -> Option<TaskRef> {
 // (the two rows move with code layout: see the note in mod.rs).
 
 impl Seam {
+    /// `report_wakes_by` for an observer of every event.
+    #[cold]
+    #[inline(never)]
+    fn tell_wakes_by(
+        &self,
+        ready: &RefCell<ReadyQueue<TaskRef>>,
+        driver: &Driver,
+        block_on: TaskRef,
+        before: (usize, bool),
+        poller: u32,
+    ) {
+        let Some(observer) = self.chatty() else {
+            return;
+        };
+        let by = |id| match id == poller {
+            true => WakeSource::Itself,
+            false => WakeSource::Task(poller),
+        };
+        driver.take_armed(|deadline| observer.timer_armed(poller, deadline));
+        self.tell_wakes(ready, before.0, by);
+        if !before.1 && woken(block_on) {
+            observer.woken(0, by(0));
+        }
+    }
+
     /// `block_on_started` for an observer of every event.
     #[cold]
     #[inline(never)]
