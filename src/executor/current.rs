@@ -24,7 +24,9 @@
 
 use super::queues::ReadyQueue;
 use super::task::{TaskInbox, TaskRef};
+use crate::time::{self, Driver};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// The running executor, as the pointers its users need.
 #[derive(Clone, Copy)]
@@ -80,16 +82,21 @@ pub(crate) fn ready_queue_for(inbox: &TaskInbox) -> Option<&RefCell<ReadyQueue<T
     std::ptr::eq(current.inbox, inbox).then(|| unsafe { &*current.ready })
 }
 
-/// Makes `new` this thread's running executor until the guard drops.
+/// Makes `new` this thread's running executor, and `driver` its clock
+/// (`crate::time`), until the guard drops.
 #[inline]
-pub(crate) fn enter(new: Current) -> Guard {
+pub(crate) fn enter(new: Current, driver: &Rc<Driver>) -> Guard {
     let previous = CURRENT.try_with(|c| c.replace(new)).unwrap_or(NONE);
-    Guard { previous }
+    Guard {
+        previous,
+        _time: time::enter(driver),
+    }
 }
 
-/// Puts the previous entry back when dropped.
+/// Puts the previous entries back when dropped.
 pub(crate) struct Guard {
     previous: Current,
+    _time: time::EnterGuard,
 }
 
 impl Drop for Guard {
@@ -106,24 +113,31 @@ impl Drop for Guard {
 //
 // `block_on` and every poll of a `Run` enter only where no executor runs
 // (they check `is_running` first), so what their guard puts back is known:
-// "none". `Outermost` is a zero-sized guard that stores that constant,
-// where `Guard` would keep the three saved pointers on the stack across the
-// user's poll and reload them. Measured on AMD EPYC, 2 cores, the same
+// "none". `Outermost` stores that constant, where `Guard` would keep the
+// three saved pointers on the stack across the user's poll and reload them. Measured on AMD EPYC, 2 cores, the same
 // build with `Guard` in its place, three interleaved runs of each binary
 // (`cargo bench --bench peers -- block_on_ready`): `Executor::block_on` of
 // a ready future 4.47 -> 1.72 ns, the free `block_on` 4.47 -> 2.18 ns;
 // callgrind 55 -> 51 instructions per `Executor::block_on`.
 
-/// `enter` where no executor runs (`is_running()` is false): the guard
-/// puts back "none" without reading what was there.
+/// `enter` for `block_on` and `Run`, which may not nest: `None` if an
+/// executor runs here already. Its guard puts back "none" without reading
+/// what was there.
 #[inline]
-pub(crate) fn enter_outermost(new: Current) -> Outermost {
+pub(crate) fn enter_outermost(new: Current, driver: &Rc<Driver>) -> Option<Outermost> {
+    if is_running() {
+        return None;
+    }
     let _ = CURRENT.try_with(|c| c.set(new));
-    Outermost
+    Some(Outermost {
+        _time: time::enter_outermost(driver),
+    })
 }
 
 /// Puts "none" back when dropped.
-pub(crate) struct Outermost;
+pub(crate) struct Outermost {
+    _time: time::EnterGuard,
+}
 
 impl Drop for Outermost {
     #[inline]

@@ -37,8 +37,8 @@
 // know who holds the other ends (JoinHandles do).
 
 use super::diagnostic::Diagnostic;
+use super::ending::Ending;
 use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Waiting};
-use super::task::Ending;
 use super::watchdog::{BlockedPollHook, PollClock};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

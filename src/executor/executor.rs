@@ -192,7 +192,7 @@ impl Executor {
     /// assert!(ex.now() <= std::time::Instant::now());
     /// ```
     pub fn now(&self) -> Instant {
-        self.parts.run_loop.now()
+        self.parts.run_loop.driver().now()
     }
 
     /// How many tasks are alive (spawned and not yet finished).

@@ -35,8 +35,9 @@
 
 use super::current::is_local;
 use super::drop_waker::drop_waker;
-use super::task::{COMPLETE, Ending, Header, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, Vtable};
-use super::task::{dealloc_header, refs};
+use super::ending::Ending;
+use super::task::refs;
+use super::task::{COMPLETE, Header, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, Vtable};
 use super::waker::set_scheduled;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, FreeCheck, UnsafeCell};
@@ -52,7 +53,7 @@ pub(crate) fn new(inbox: Arc<TaskInbox>) -> TaskRef {
         cancel: |_| Ran::Finished(Ending::Aborted),
         take_output: |_, _| unreachable!("the main future has no JoinHandle"),
         drop_stage: |_| {},
-        dealloc: dealloc_header,
+        dealloc: dealloc,
     };
     let header = Box::new(Header {
         state: AtomicUsize::new(REF_ONE),
@@ -64,6 +65,14 @@ pub(crate) fn new(inbox: Arc<TaskInbox>) -> TaskRef {
         free_check: FreeCheck::new(),
     });
     TaskRef::from_raw(Box::into_raw(header) as *const ())
+}
+
+/// Frees a header made by `new`.
+unsafe fn dealloc(header: TaskRef) {
+    header.header().free_check.freed();
+    // SAFETY: the last reference is gone; `new` made the header with
+    // `Box::into_raw`.
+    drop(unsafe { Box::from_raw(header.as_raw() as *mut Header) });
 }
 
 /// Ends a header's use (its `block_on`'s executor shuts down, or its `Run`
@@ -158,5 +167,19 @@ fn wake_by_ref(ptr: *const ()) {
     // another thread, the executor may be parked: nudge it.
     if set_scheduled(header) && !is_local(header) {
         header.header().inbox.nudge();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_header_stays_small() {
+        // state, vtable, inbox, index+id, join_waker (two words): the
+        // header of every task (task.rs), and of block_on's own future.
+        let atomic = std::mem::size_of::<AtomicUsize>();
+        assert_eq!(std::mem::size_of::<Header>(), atomic + 5 * 8);
     }
 }

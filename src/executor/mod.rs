@@ -101,6 +101,7 @@ mod current;
 mod diagnostic;
 mod diagnostics;
 mod drop_waker;
+mod ending;
 #[allow(clippy::module_inception)] // the file is named after its type
 mod executor;
 mod join_error;
@@ -155,7 +156,7 @@ pub fn block_on<F: IntoFuture>(future: F) -> F::Output {
         None => new_executor(),
     };
     let output = ex.block_on(future);
-    if keep && ex.run_loop().is_idle_after_block_on() {
+    if keep && is_idle(ex.run_loop()) {
         // (Under loom the thread-local may be gone: then `ex` drops here.)
         let _ = SPARE.try_with(move |spare| spare.set(Some(NoDestructor::new(ex))));
     } else {
@@ -417,6 +418,14 @@ crate::sync::const_thread_local! {
 #[inline(never)]
 fn new_executor() -> (Executor, bool) {
     (Executor::new(), Owner::register())
+}
+
+/// True if `run_loop` has nothing a fresh one would not have, right after
+/// a `block_on` returned: no task, no armed timer. (No microtask either:
+/// `block_on` drains them after every poll, the last one included.)
+#[inline]
+fn is_idle(run_loop: &run_loop::RunLoop) -> bool {
+    run_loop.live_tasks() == 0 && run_loop.driver().armed() == 0
 }
 
 /// The free `block_on` drops its executor (tasks or timers were left).

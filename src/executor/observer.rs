@@ -17,7 +17,7 @@
 // "current executor" would need one type per observer, and the executor's
 // public type would grow a parameter that no student wants to see.)
 
-use super::task::Ending;
+use super::ending::Ending;
 use std::panic::Location;
 use std::time::Duration;
 

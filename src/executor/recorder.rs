@@ -27,8 +27,8 @@
 // Cost: one `Vec::push` of a small enum per event (a spawn also copies the
 // name and formats the location); see the trace note for the measurement.
 
+use super::ending::Ending as TaskEnding;
 use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, WakeSource};
-use super::task::Ending as TaskEnding;
 use crate::trace::{Ending, Event, EventKind, Polled, Wake};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;

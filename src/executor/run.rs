@@ -338,7 +338,7 @@ fn drive<F: Future>(
         // Nothing to do: instead of parking, hand the outer waker to the
         // inbox (a remote wake, or a wake of our future from another
         // thread, wakes it) and say when the next real timer is due.
-        let mut wake_at = run_loop.next_real_deadline();
+        let mut wake_at = run_loop.driver().next_real_deadline();
         let mut nap_until = None;
         match run_loop.advise(Some(header)) {
             Ok(None) => {}

@@ -49,17 +49,18 @@
 
 use super::blocking::{Job, Pool};
 use super::current::{self, Current};
+use super::ending::Ending;
 use super::main_header;
 use super::microtasks::Microtasks;
 use super::observer::{Observer, WakeSource};
 use super::queues::ReadyQueue;
 use super::seam::{self, Seam, Spawned, Tasks};
-use super::task::{CANCELLED, COMPLETE, Ending, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef};
+use super::task::{CANCELLED, COMPLETE, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::Arc;
 use crate::sync::atomic::Ordering;
-use crate::time::{self, Driver};
+use crate::time::Driver;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
@@ -200,29 +201,19 @@ impl RunLoop {
         polled
     }
 
-    /// Makes this loop the thread's running executor until dropped: the
-    /// free functions (`spawn`, `sleep`) find it, and local wakes skip the
-    /// inbox (current.rs).
+    /// Makes this loop the thread's running executor until the guard
+    /// drops: the free functions (`spawn`, `sleep`) find it, and local
+    /// wakes skip the inbox (current.rs).
     #[inline]
-    pub(crate) fn enter(&self) -> Enter {
-        Enter {
-            _current: current::enter(self.as_current()),
-            _time: time::enter(&self.driver),
-        }
+    pub(crate) fn enter(&self) -> current::Guard {
+        current::enter(self.as_current(), &self.driver)
     }
 
     /// `enter` for `block_on` and `Executor::run`, which may not nest
-    /// inside a running executor: `None` if one runs here already. Its
-    /// guard restores a constant (the `// Speed` section of current.rs).
+    /// inside a running executor: `None` if one runs here already.
     #[inline]
-    pub(crate) fn enter_outermost(&self) -> Option<Enter<current::Outermost>> {
-        if current::is_running() {
-            return None;
-        }
-        Some(Enter {
-            _current: current::enter_outermost(self.as_current()),
-            _time: time::enter_outermost(&self.driver),
-        })
+    pub(crate) fn enter_outermost(&self) -> Option<current::Outermost> {
+        current::enter_outermost(self.as_current(), &self.driver)
     }
 
     #[inline]
@@ -390,6 +381,7 @@ impl RunLoop {
             return;
         }
         let mut timeout = self
+            .driver
             .next_real_deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(limit) = self.before_park(block_on) {
@@ -419,16 +411,9 @@ impl RunLoop {
 
     // --- what the rest of the executor asks ------------------------------
 
-    pub(crate) fn now(&self) -> Instant {
-        self.driver.now()
-    }
-
-    /// The next timer deadline, under real time (virtual time jumps).
-    pub(crate) fn next_real_deadline(&self) -> Option<Instant> {
-        match self.driver.is_virtual() {
-            true => None,
-            false => self.driver.next_deadline(),
-        }
+    /// The clock and the timers.
+    pub(crate) fn driver(&self) -> &Driver {
+        &self.driver
     }
 
     #[inline]
@@ -453,15 +438,6 @@ impl RunLoop {
     #[inline]
     pub(crate) fn live_tasks(&self) -> usize {
         self.tasks.borrow().len()
-    }
-
-    /// Nothing left that a fresh run loop would not have, right after a
-    /// `block_on` returned: no task, no armed timer. (No microtask either:
-    /// `block_on` drains them after every poll, the last one included.)
-    #[inline]
-    pub(crate) fn is_idle_after_block_on(&self) -> bool {
-        debug_assert!(self.microtasks.is_empty());
-        self.live_tasks() == 0 && self.driver.armed() == 0
     }
 
     /// Runs `job` on the blocking pool (blocking.rs).
@@ -528,14 +504,7 @@ impl Drop for RunLoop {
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
     let current = current::get()?;
-    // SAFETY: the entry is set only while the `Enter` guard of a live run
+    // SAFETY: the entry is set only while the guard of a live run
     // loop exists further up this thread's stack (current.rs).
     Some(f(unsafe { &*current.run_loop.cast::<RunLoop>() }))
-}
-
-/// Marks a run loop as this thread's running executor until dropped
-/// (`G`: `current::Guard`, or `current::Outermost` for `enter_outermost`).
-pub(crate) struct Enter<G = current::Guard> {
-    _current: G,
-    _time: time::EnterGuard,
 }

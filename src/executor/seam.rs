@@ -31,10 +31,11 @@
 // leaves no waker and no wake behind is a lost waker: nobody can ever
 // poll that task again.
 
+use super::ending::Ending;
 use super::main_header::{self, woken};
 use super::observer::{Advice, Idle, Observer, PollEnd, TaskDesc, Wait, Waiting, WakeSource};
 use super::queues::ReadyQueue;
-use super::task::{COMPLETE, Ending, JOIN, SCHEDULED, TaskInbox, TaskRef, refs};
+use super::task::{COMPLETE, JOIN, SCHEDULED, TaskInbox, TaskRef, refs};
 use super::task_list::TaskList;
 use super::waker;
 use crate::sync::atomic::Ordering;

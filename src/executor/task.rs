@@ -60,11 +60,11 @@
 // `block_on`'s own future is not a task, but its wakers are counted in a
 // header of the same shape with no stage: see main_header.rs.
 
-use super::join_error::{JoinError, panic_message};
+use super::ending::Ending;
+use super::join_error::JoinError;
 use super::queues::Inbox;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, FreeCheck, UnsafeCell};
-use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -93,24 +93,6 @@ pub(crate) enum Ran {
     Pending,
     /// The task is over.
     Finished(Ending),
-}
-
-/// How a task ended.
-pub(crate) enum Ending {
-    /// Its future returned a value.
-    Returned,
-    /// It was aborted before it finished.
-    Aborted,
-    /// It panicked. Boxed: panics are rare, and this enum travels with
-    /// every poll's result, which should stay two words.
-    Panicked(Box<Panic>),
-}
-
-/// What is known of a task's panic.
-pub(crate) struct Panic {
-    pub(crate) message: String,
-    /// The payload, when no JoinHandle wants it (it is reported instead).
-    pub(crate) detached: Option<Box<dyn Any + Send>>,
 }
 
 /// The typed operations on a task, as plain function pointers.
@@ -278,42 +260,20 @@ unsafe fn cancel<F: Future>(task: TaskRef) -> Ran {
     finish::<F>(task, Err(JoinError::aborted()))
 }
 
-/// Drops the future, then stores the result for the JoinHandle, or drops
-/// it (a value) or hands it back for reporting (a panic) when detached.
+/// Drops the future, then keeps the result for the JoinHandle, if there
+/// is one (ending.rs decides).
 fn finish<F: Future>(task: TaskRef, result: Result<F::Output, JoinError>) -> Ran {
     drop_future_in_place::<F>(task);
     // Relaxed: JOIN only ever changes on this thread (the JoinHandle is
     // `!Send`), so there is nothing to synchronise with.
-    if task.header().state.load(Ordering::Relaxed) & JOIN != 0 {
-        let (stage, ending) = match result {
-            Ok(value) => (Stage::Done(value), Ending::Returned),
-            Err(error) if error.is_aborted() => (Stage::Failed(error), Ending::Aborted),
-            Err(error) => {
-                let panic = Panic {
-                    message: error.to_string(),
-                    detached: None,
-                };
-                (Stage::Failed(error), Ending::Panicked(Box::new(panic)))
-            }
-        };
-        replace_stage::<F>(task, stage);
-        return Ran::Finished(ending);
+    let joined = task.header().state.load(Ordering::Relaxed) & JOIN != 0;
+    let (kept, ending) = Ending::sort(result, joined);
+    match kept {
+        Some(Ok(value)) => drop(replace_stage::<F>(task, Stage::Done(value))),
+        Some(Err(error)) => drop(replace_stage::<F>(task, Stage::Failed(error))),
+        None => {}
     }
-    // Detached: nobody wants the result.
-    match result {
-        Ok(value) => {
-            // A value's destructor is user code too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
-            Ran::Finished(Ending::Returned)
-        }
-        Err(error) => match error.try_into_panic() {
-            Ok(payload) => Ran::Finished(Ending::Panicked(Box::new(Panic {
-                message: panic_message(&*payload).to_string(),
-                detached: Some(payload),
-            }))),
-            Err(_aborted) => Ran::Finished(Ending::Aborted),
-        },
-    }
+    Ran::Finished(ending)
 }
 
 /// Drops the running future where it stands, then marks the stage
@@ -359,25 +319,4 @@ unsafe fn dealloc<F: Future>(task: TaskRef) {
     // and output were dropped on the executor's thread), so this frees
     // memory and drops only `Send` parts, wherever it runs.
     drop(unsafe { Box::from_raw(task.0.cast::<Task<F>>().as_ptr()) });
-}
-
-/// Frees a header with no stage (main_header.rs).
-pub(crate) unsafe fn dealloc_header(task: TaskRef) {
-    task.header().free_check.freed();
-    // SAFETY: the last reference is gone; main_header::new made the
-    // header with `Box::into_raw`.
-    drop(unsafe { Box::from_raw(task.0.as_ptr()) });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(target_pointer_width = "64")]
-    fn the_header_stays_small() {
-        // state, vtable, inbox, index+id, join_waker (two words).
-        let atomic = std::mem::size_of::<AtomicUsize>();
-        assert_eq!(std::mem::size_of::<Header>(), atomic + 5 * 8);
-    }
 }

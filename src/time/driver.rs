@@ -252,6 +252,15 @@ impl Driver {
         None
     }
 
+    /// The next deadline to wake the thread for: none under virtual time,
+    /// where the clock jumps instead of waiting.
+    pub(crate) fn next_real_deadline(&self) -> Option<Instant> {
+        match self.is_virtual() {
+            true => None,
+            false => self.next_deadline(),
+        }
+    }
+
     /// Wakes every timer whose deadline is at or before `now()`, in deadline
     /// order (ties in the order they were registered). Returns how many fired.
     pub(crate) fn fire_due(&self) -> usize {
