@@ -53,7 +53,7 @@ pub(crate) fn new(inbox: Arc<TaskInbox>) -> TaskRef {
         cancel: |_| Ran::Finished(Ending::Aborted),
         take_output: |_, _| unreachable!("the main future has no JoinHandle"),
         drop_stage: |_| {},
-        dealloc: dealloc,
+        dealloc,
     };
     let header = Box::new(Header {
         state: AtomicUsize::new(REF_ONE),

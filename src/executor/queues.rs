@@ -1,14 +1,13 @@
 //! Where woken tasks wait: the ready queue and the inbox.
 //!
-//! Neither knows what a task is (they hold any `Copy` handle), so this
-//! file imports nothing else from the executor but the seeded order:
-//!
-//! * [`ReadyQueue`]: tasks that were woken and wait for their next poll.
-//!   Only the executor's own thread touches it, so it needs no lock.
+//! * [`ReadyQueue`]: tasks woken on the executor's own thread, waiting for
+//!   their next poll. Only that thread touches it, so it needs no lock.
 //! * [`Inbox`]: wakes that come from other threads, behind a mutex, and the
 //!   condition variable the executor sleeps on when nothing is ready.
 //!
-//! Read after `task.rs`; `waker.rs` decides which queue a wake goes to.
+//! Neither knows what a task is (they hold any `Copy` handle), so this file
+//! imports nothing else from the executor but the seeded order. Read after
+//! `task.rs`; `waker.rs` decides which queue a wake goes to.
 //
 // How it works
 // ------------
@@ -26,21 +25,17 @@
 //     has_mail = true                       wait on the condvar (unlocks)
 //     take the outer waker                  parked = false
 //     unlock; parked? -> notify_one
-//     outer waker? -> wake it               register_outer(waker)  (Executor::run)
-//                                             lock
-//                                             mail, or notified? -> return false
-//                                             outer = Some(waker), return true
+//     outer waker? -> wake it
 //
 // Both sides decide under the same mutex, so a wake cannot slip in between
-// "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`),
-// nor between "looked empty" and "registered the outer runtime's waker"
-// (loom: `remote_wake_while_run_registers`). `Executor::run` does not park:
-// it leaves its outer runtime's waker here, and the first notification after
-// that wakes it (once: the waker is taken).
-// `has_mail` lets the run loop skip the lock when nothing came. (Rejected
-// alternative: `thread::park`/`unpark` with an atomic flag; it works too,
-// but the queue needs a mutex anyway, and one lock is easier to reason
-// about than a lock plus a flag.)
+// "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`).
+// `Executor::run` cannot sleep on the condvar (it runs inside another
+// runtime's poll): `register_outer` leaves that runtime's waker instead,
+// under the same rule (loom: `remote_wake_while_run_registers`), and the
+// next notification wakes it once. `has_mail` lets the run loop skip the
+// lock when nothing came. (Rejected alternative: `thread::park`/`unpark`
+// with an atomic flag; it works too, but the queue needs a mutex anyway,
+// and one lock is easier to reason about than a lock plus a flag.)
 
 use super::seeded_order::SeededOrder;
 use crate::sync::atomic::{AtomicBool, Ordering};

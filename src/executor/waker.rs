@@ -4,17 +4,9 @@
 //! library leaves its meaning to the executor: a `Waker` is a data pointer
 //! and a [`RawWakerVTable`] of four functions, `clone`, `wake`,
 //! `wake_by_ref` and `drop`. Here the data pointer is the task's header
-//! (`task.rs`), and
-//!
-//! * `clone` / `drop` count references in the header's state word, which
-//!   is also how the executor knows how many wakers of a task are alive
-//!   (the lost-waker and `deadlock:` diagnostics; `drop` is in
-//!   drop_waker.rs, with the nudge those need);
-//! * `wake` sets the task's SCHEDULED bit and, if it was not set already,
-//!   puts the task in a queue (`queues.rs`): the local ready queue when
-//!   called on the executor's own thread while it runs (no lock; current.rs
-//!   knows which executor runs here), or the inbox otherwise (a mutex, and
-//!   the executor is unparked).
+//! (`task.rs`); `clone` and `drop` count references in its state word
+//! (which is also how the diagnostics know how many wakers of a task are
+//! alive; `drop` is in drop_waker.rs), and `wake` queues the task.
 //!
 //! The waker passed to `poll` is *borrowed* (never dropped), so polling
 //! costs no reference-count traffic; only a `clone` that the future keeps
@@ -27,7 +19,7 @@
 //     state has SCHEDULED or COMPLETE? -> nothing to do (at most once in a
 //                                         queue; finished tasks stay quiet)
 //     CAS state |= SCHEDULED
-//     this thread runs the task's executor?
+//     this thread runs the task's executor?  (current.rs)
 //        yes -> push to the local ready queue       (no lock, no refcount)
 //        no  -> +1 reference, inbox.push(task)      (lock, unpark)
 //
