@@ -69,13 +69,15 @@
 //! Around it, read after: `current.rs` (which executor runs on this
 //! thread: how `spawn` finds the run loop and a local wake finds its ready
 //! queue), `drop_waker.rs` (a waker's `drop`: a decrement, and the nudge
-//! that keeps a lost waker from hanging silently), `main_header.rs` (block_on's own future: not a task, but its
-//! wakers are counted; everything that treats it differently is there),
+//! that keeps a lost waker from hanging silently), `main_header.rs`
+//! (block_on's own future: not a task, but its wakers are counted;
+//! everything that treats it differently is there),
 //! `microtasks.rs` (what runs right after each poll), `seeded_order.rs`
 //! ([`Builder::seed`]), `task_list.rs` (the slab of live tasks),
 //! `seam.rs` (what the run loop tells an observer at each fixed point) and
 //! `observer.rs` (the observer interface itself), `join_handle.rs` and
-//! `join_error.rs` (waiting for a task's result), `diagnostic.rs`
+//! `join_error.rs` (waiting for a task's result), `ending.rs` (how a task
+//! ended, and where its result goes when nobody waits for it), `diagnostic.rs`
 //! ([`Diagnostic`] and the table of what is detected), `diagnostics.rs`
 //! (the observer that makes those reports), `watchdog.rs` (the monitor
 //! thread that catches a poll while it blocks), `recorder.rs` (the observer
