@@ -14,6 +14,7 @@
 //! | `abort_racing_remote_wake` | an aborted task polled again, its future dropped twice or never |
 //! | `spawn_blocking_while_parking` | the job's result arriving while the executor parks and never being seen; the pool thread or its job leaking |
 //! | `waker_count_exact_under_clone_and_drop` | a waker count off by one under concurrent clone and drop: the task leaks (loom's leak check) or is freed twice; the same count decides "lost waker" and "deadlock" (their std tests are in tests/executor.rs) |
+//! | `local_wake_by_value_racing_remote_clone_and_drop` | the local wake by value giving up the waker's reference in the same compare-and-swap as SCHEDULED (waker.rs, `// Speed:`): not giving it up leaks the task (loom's leak check), giving up one too many frees it under a live waker |
 //! | `executor_dropped_while_waking` | a remote wake after shutdown touching freed memory, leaking the task, or re-queueing it into a dead executor |
 //! | `last_waker_dropped_remotely` | a parked executor that never learns that the last waker of a waiting task was dropped on another thread (no nudge): it sleeps forever instead of reporting `deadlock:` (loom reports every thread blocked); also a waker count that lets the task be freed while the dropping thread still reads it |
 //! | `virtual_clock_waits_for_blocking_job` | the virtual clock jumping while a `spawn_blocking` job can still wake its task: `timeout(1s, spawn_blocking(..))` times out although the job takes no time (the pool's count decremented before the job ran, or read without Acquire) |
@@ -204,6 +205,37 @@ fn waker_count_exact_under_clone_and_drop() {
         // One count too many and the task (with the executor's shared half
         // inside) leaks: loom's leak check fails the model. One too few and
         // it is freed twice: loom reports the double release of that `Arc`.
+        drop(ex);
+    });
+}
+
+/// The local wake by value (waker.rs's `// Speed:` section): one
+/// compare-and-swap sets SCHEDULED and gives the waker's reference up,
+/// while another thread clones and drops a waker of the same task.
+#[test]
+fn local_wake_by_value_racing_remote_clone_and_drop() {
+    common::loom_model(|| {
+        let ex = Executor::new();
+        let c = counts();
+        drop(ex.spawn(c.future())); // detached: wakers are the last references
+        ex.run_until_stalled();
+        let waker = c.waker();
+        let theirs = waker.clone();
+        let t = thread::spawn(move || drop(theirs.clone()));
+        let polls = c.polls.clone();
+        // Inside block_on this thread runs the task's executor: `wake`
+        // takes the local path.
+        ex.block_on(async move {
+            waker.wake();
+            async_primer::yield_now().await;
+            assert_eq!(polls.get(), 2, "woken once, polled once more");
+        });
+        t.join().unwrap();
+        assert_eq!(c.drops.get(), 1);
+        assert_eq!(ex.tasks(), 0);
+        // A reference given up twice frees the task while `theirs` is
+        // alive (loom: double release of the inbox `Arc`); one not given up
+        // leaks it (loom's leak check).
         drop(ex);
     });
 }

@@ -60,12 +60,6 @@ fn clone_waker(ptr: *const ()) -> RawWaker {
     RawWaker::new(ptr, &TASK)
 }
 
-fn wake_task(ptr: *const ()) {
-    // Wake, then give up this waker's reference.
-    wake(TaskRef::from_raw(ptr));
-    drop_waker(ptr);
-}
-
 fn wake_task_by_ref(ptr: *const ()) {
     wake(TaskRef::from_raw(ptr));
 }
@@ -81,6 +75,13 @@ pub(crate) fn wake(task: TaskRef) {
         return;
     }
     task.add_ref(); // owned by the inbox entry
+    post(task);
+}
+
+/// Posts `task` to its executor's inbox; the caller gave the entry a
+/// reference of its own.
+#[inline]
+fn post(task: TaskRef) {
     if let Err(task) = task.header().inbox.push(task) {
         task.release(REF_ONE); // the executor is gone: the wake does nothing
     }
@@ -89,11 +90,24 @@ pub(crate) fn wake(task: TaskRef) {
 /// Sets SCHEDULED; false if it was set already or the task is COMPLETE.
 #[inline]
 pub(crate) fn set_scheduled(task: TaskRef) -> bool {
+    schedule(task, 0)
+}
+
+/// Sets SCHEDULED and, in the same compare-and-swap, takes `give_up`
+/// references off the count (0, or one for a wake by value: see the
+/// `// Speed:` section). Never the last one: a task that is not COMPLETE
+/// is still held by its executor.
+#[inline]
+fn schedule(task: TaskRef, give_up: usize) -> bool {
     let state = &task.header().state;
+    if give_up != 0 {
+        task.header().free_check.last_use();
+    }
     // Acquire on the load/CAS: pairs with the run loop's AcqRel clearing of
     // SCHEDULED before a poll, so a wake that sees the bit clear happens
     // after that poll began and will cause another one. Release: publishes
-    // what the waker did before waking to the poll that follows.
+    // what the waker did before waking to the poll that follows (and, when
+    // a reference goes, this holder's last use, as in `TaskRef::release`).
     let mut current = state.load(Ordering::Acquire);
     loop {
         if current & (SCHEDULED | COMPLETE) != 0 {
@@ -101,7 +115,7 @@ pub(crate) fn set_scheduled(task: TaskRef) -> bool {
         }
         match state.compare_exchange_weak(
             current,
-            current | SCHEDULED,
+            (current | SCHEDULED) - give_up,
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
@@ -121,5 +135,35 @@ fn push_local(task: TaskRef) -> bool {
             true
         }
         None => false,
+    }
+}
+
+// --- Speed -------------------------------------------------------------------
+//
+// `wake` by value (the common case: a channel or a timer takes the waker
+// it stored and wakes it) uses up the waker's own reference instead of
+// waking and then dropping. On the executor's thread the compare-and-swap
+// that sets SCHEDULED also gives the reference up (the queue entry borrows
+// the executor's); from another thread the reference becomes the inbox
+// entry's, with no `add_ref` and no drop. That is one atomic
+// read-modify-write fewer per local wake, two per remote one. Measured on
+// AMD EPYC, 2 cores, against the same build with `wake` then
+// `drop_waker`, three interleaved runs of each binary (`cargo bench
+// --bench peers -- timers locks ping_pong`), medians: timers 392 -> 357 ns
+// (-9%), locks_mutex_yield_holding 109.5 -> 102.5 (-6%),
+// locks_semaphore_contended 109.4 -> 103.1 (-6%), ping_pong 126 -> 125.
+
+/// `wake`, then `drop_waker`, in fewer steps.
+fn wake_task(ptr: *const ()) {
+    let task = TaskRef::from_raw(ptr);
+    let local = current::ready_queue_for(&task.header().inbox);
+    let give_up = if local.is_some() { REF_ONE } else { 0 };
+    if !schedule(task, give_up) {
+        // Already queued, or finished: an ordinary drop (it may free it).
+        return drop_waker(ptr);
+    }
+    match local {
+        Some(ready) => ready.borrow_mut().push(task),
+        None => post(task), // our reference is the entry's now
     }
 }
