@@ -7,7 +7,7 @@
 //! * the free functions (`spawn`, `queue_microtask`, `current_task`) find
 //!   the run loop through it (`run_loop::with_current`);
 //! * a wake on this thread of one of that executor's tasks goes straight
-//!   to its ready queue, with no lock (`push_local` in waker.rs);
+//!   to its ready queue, with no lock (`wake` in waker.rs);
 //! * a wake of block_on's future, or a waker dropped, on *another* thread
 //!   nudges the executor awake (`is_local`, in main_header.rs and
 //!   drop_waker.rs).

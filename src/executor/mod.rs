@@ -58,8 +58,9 @@
 //! 3. The future returns `Pending` after storing a clone of that waker with
 //!    whatever it waits for (a timer, a channel).
 //! 4. Later, `wake` (waker.rs) sets SCHEDULED with one compare-and-swap,
-//!    then `push_local` (on the executor's thread: the ready queue, no
-//!    lock) or `Inbox::push` (another thread: lock, unpark).
+//!    then pushes the task onto the ready queue (on the executor's thread:
+//!    no lock) or posts it with `Inbox::push` (another thread: lock,
+//!    unpark).
 //! 5. With nothing ready, `wait_for_work` moves virtual time or parks in
 //!    `Inbox::park`; the next `turn` drains the inbox and polls the task.
 //! 6. `Ready`: `complete` sets COMPLETE, wakes whoever awaits the

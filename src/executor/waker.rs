@@ -70,12 +70,16 @@ pub(crate) fn wake(task: TaskRef) {
     if !set_scheduled(task) {
         return; // Already queued, or finished: nothing to do.
     }
-    // We set SCHEDULED, so we are the one who must enqueue it.
-    if push_local(task) {
-        return;
+    // We set SCHEDULED, so we are the one who must enqueue it: in the
+    // ready queue if its executor runs on this thread (current.rs), else
+    // in its inbox.
+    match current::ready_queue_for(&task.header().inbox) {
+        Some(ready) => ready.borrow_mut().push(task),
+        None => {
+            task.add_ref(); // owned by the inbox entry
+            post(task);
+        }
     }
-    task.add_ref(); // owned by the inbox entry
-    post(task);
 }
 
 /// Posts `task` to its executor's inbox; the caller gave the entry a
@@ -122,19 +126,6 @@ fn schedule(task: TaskRef, give_up: usize) -> bool {
             Ok(_) => return true,
             Err(actual) => current = actual,
         }
-    }
-}
-
-/// Pushes `task` onto its executor's ready queue if that executor runs on
-/// this thread (current.rs); false otherwise.
-#[inline]
-fn push_local(task: TaskRef) -> bool {
-    match current::ready_queue_for(&task.header().inbox) {
-        Some(ready) => {
-            ready.borrow_mut().push(task);
-            true
-        }
-        None => false,
     }
 }
 
