@@ -392,6 +392,7 @@ impl<E, L: ?Sized, H: ?Sized> Listeners<E, L, H> {
         if registry.retired.is_empty() || self.readers.fetch_add(0, Ordering::AcqRel) != 0 {
             return Vec::new();
         }
+        // Relaxed: only lock holders write it (see "Ordering").
         self.has_retired.store(false, Ordering::Relaxed);
         std::mem::take(&mut registry.retired)
     }
