@@ -34,6 +34,22 @@
 //!   when two emits race (catches a check-then-remove without the `fired`
 //!   claim). Verified: a `load` + `store` instead of `swap` on `fired`
 //!   fails here with "once means once".
+//! * `emit_while_removing_frees_each_once`: the emitter's lock-free read
+//!   (a reader count, src/callback/listeners.rs): an emit runs while
+//!   another thread removes one listener and adds and removes another.
+//!   Every removed listener must be dropped exactly once by the time both
+//!   are done, none early, and the one still registered only with the
+//!   emitter. Catches a writer that frees a replaced snapshot while an
+//!   emit still reads it (loom's "Causality violation" on the snapshot's
+//!   free check): verified with the writer's count check made a plain
+//!   load (`emitter-check-load`), and a last emit out that forgets to
+//!   free ("removed listener b dropped once").
+//! * `last_emit_out_reclaims_while_another_emit_starts`: the last emit to
+//!   leave frees what was retired while it ran, but a new emit may start
+//!   before it takes the lock, and retire (through its own `once`) the
+//!   very snapshot it reads. Catches that free done without checking the
+//!   count again under the lock (`emitter-free-no-recheck`: "Causality
+//!   violation"), and once listeners run or freed other than exactly once.
 //! * `next_polled_while_emitting`: `EventEmitter::next()` polled on one
 //!   thread while another emits. Catches a lost wake-up: if the future does
 //!   not store its waker (or checks and stores it outside the lock the
@@ -238,6 +254,93 @@ fn once_emitted_from_two_threads() {
         let there = other.join().unwrap();
         assert_eq!(once.load(Ordering::SeqCst), 1, "once means once");
         assert_eq!(here + there, 1, "exactly one emit reports running it");
+        assert_eq!(emitter.listener_count(), 0);
+    });
+}
+
+/// Counts its drops: captured by a listener, it tells when the emitter
+/// dropped that listener.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A listener that counts its calls and (through a captured `DropCount`)
+/// its drops.
+fn tracked_listener(
+    calls: &Arc<AtomicUsize>,
+    drops: &Arc<AtomicUsize>,
+) -> impl Fn(&u32) + Send + Sync + 'static {
+    let calls = calls.clone();
+    let dropped = DropCount(drops.clone());
+    move |_| {
+        let _ = &dropped; // captured, so it drops with the listener
+        calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counters<const N: usize>() -> [Arc<AtomicUsize>; N] {
+    std::array::from_fn(|_| Arc::new(AtomicUsize::new(0)))
+}
+
+#[test]
+fn emit_while_removing_frees_each_once() {
+    common::loom_model(|| {
+        let emitter = Arc::new(EventEmitter::<u32>::new());
+        let [calls_a, calls_b, calls_c] = counters();
+        let [drops_a, drops_b, drops_c] = counters();
+        emitter.on(tracked_listener(&calls_a, &drops_a));
+        let id_b = emitter.on(tracked_listener(&calls_b, &drops_b));
+        let e = emitter.clone();
+        let (cc, dc) = (calls_c.clone(), drops_c.clone());
+        let editor = thread::spawn(move || {
+            assert!(e.off(id_b));
+            let id_c = e.on(tracked_listener(&cc, &dc));
+            assert!(e.off(id_c));
+        });
+        let ran = emitter.emit(1);
+        editor.join().unwrap();
+        let load = |n: &Arc<AtomicUsize>| n.load(Ordering::SeqCst);
+        assert_eq!(load(&calls_a), 1, "a listener present throughout runs once");
+        assert!(load(&calls_b) <= 1 && load(&calls_c) <= 1);
+        assert_eq!(ran, load(&calls_a) + load(&calls_b) + load(&calls_c));
+        // Every emit has left: each removed listener is freed now, once.
+        assert_eq!(load(&drops_b), 1, "removed listener b dropped once");
+        assert_eq!(load(&drops_c), 1, "removed listener c dropped once");
+        assert_eq!(load(&drops_a), 0, "a registered listener dropped early");
+        assert_eq!(emitter.listener_count(), 1);
+        drop(emitter);
+        assert_eq!(load(&drops_a), 1, "the emitter's drop frees the rest, once");
+    });
+}
+
+#[test]
+fn last_emit_out_reclaims_while_another_emit_starts() {
+    common::loom_model(|| {
+        let emitter = Arc::new(EventEmitter::<u32>::new());
+        let [calls_1, calls_2, drops_1, drops_2] = counters();
+        emitter.once(tracked_listener(&calls_1, &drops_1));
+        let e = emitter.clone();
+        let (c2, d2) = (calls_2.clone(), drops_2.clone());
+        // This thread's emit may start just after the main thread's emit
+        // decremented the count to 0 and before it locks to free what its
+        // own `once` retired; its own `once` then retires the snapshot it
+        // is reading.
+        let other = thread::spawn(move || {
+            e.once(tracked_listener(&c2, &d2));
+            e.emit(2)
+        });
+        let here = emitter.emit(1);
+        let there = other.join().unwrap();
+        let load = |n: &Arc<AtomicUsize>| n.load(Ordering::SeqCst);
+        assert_eq!(load(&calls_1), 1, "once means once");
+        assert_eq!(load(&calls_2), 1, "once means once");
+        assert_eq!(here + there, 2, "emit counts what ran");
+        assert_eq!(load(&drops_1), 1, "a fired once listener is freed, once");
+        assert_eq!(load(&drops_2), 1, "a fired once listener is freed, once");
         assert_eq!(emitter.listener_count(), 0);
     });
 }
