@@ -40,7 +40,7 @@ target="${SEEDED_TARGET:-$root/target/seeded}"
 limit="${SEEDED_TIMEOUT:-300}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
 
-# The fixed sample: executor, promise, channel, join_all, locks, cancel,
+# The fixed sample: executor, promise, channel, join_all, locks, cancel, emitter,
 # one of each kind of bug. About 12-20 s each (an incremental loom build).
 SAMPLE=(
   exec-park-no-recheck
@@ -52,6 +52,7 @@ SAMPLE=(
   wakelist-queued-cleared-early
   permits-release-no-wake
   token-cancel-no-wake
+  emitter-free-no-recheck
 )
 
 case "${1:-}" in
