@@ -93,6 +93,17 @@ impl Counts {
     }
 }
 
+/// An executor with one detached task that waits (its first poll stored a
+/// waker), and that waker: the wakers are the task's last references.
+fn detached_waiting_task() -> (Executor, Counts, Waker) {
+    let ex = Executor::new();
+    let c = counts();
+    drop(ex.spawn(c.future()));
+    ex.run_until_stalled();
+    let waker = c.waker();
+    (ex, c, waker)
+}
+
 #[test]
 fn wake_while_parking() {
     common::loom_model(|| {
@@ -181,11 +192,7 @@ fn spawn_blocking_while_parking() {
 #[test]
 fn waker_count_exact_under_clone_and_drop() {
     common::loom_model(|| {
-        let ex = Executor::new();
-        let c = counts();
-        drop(ex.spawn(c.future())); // detached: wakers are the last references
-        ex.run_until_stalled();
-        let waker = c.waker();
+        let (ex, c, waker) = detached_waiting_task();
         let theirs = waker.clone();
         let t = thread::spawn(move || {
             let clone = theirs.clone();
@@ -215,11 +222,7 @@ fn waker_count_exact_under_clone_and_drop() {
 #[test]
 fn local_wake_by_value_racing_remote_clone_and_drop() {
     common::loom_model(|| {
-        let ex = Executor::new();
-        let c = counts();
-        drop(ex.spawn(c.future())); // detached: wakers are the last references
-        ex.run_until_stalled();
-        let waker = c.waker();
+        let (ex, c, waker) = detached_waiting_task();
         let theirs = waker.clone();
         let t = thread::spawn(move || drop(theirs.clone()));
         let polls = c.polls.clone();
@@ -243,11 +246,7 @@ fn local_wake_by_value_racing_remote_clone_and_drop() {
 #[test]
 fn executor_dropped_while_waking() {
     common::loom_model(|| {
-        let ex = Executor::new();
-        let c = counts();
-        drop(ex.spawn(c.future()));
-        ex.run_until_stalled();
-        let waker = c.waker();
+        let (ex, c, waker) = detached_waiting_task();
         let t = thread::spawn(move || {
             waker.wake_by_ref();
             waker.wake();
