@@ -114,11 +114,12 @@ impl Drop for Guard {
 // `block_on` and every poll of a `Run` enter only where no executor runs
 // (they check `is_running` first), so what their guard puts back is known:
 // "none". `Outermost` stores that constant, where `Guard` would keep the
-// three saved pointers on the stack across the user's poll and reload them. Measured on AMD EPYC, 2 cores, the same
-// build with `Guard` in its place, three interleaved runs of each binary
-// (`cargo bench --bench peers -- block_on_ready`): `Executor::block_on` of
-// a ready future 4.47 -> 1.72 ns, the free `block_on` 4.47 -> 2.18 ns;
-// callgrind 55 -> 51 instructions per `Executor::block_on`.
+// three saved pointers on the stack across the user's poll and reload
+// them. Measured on AMD EPYC, 2 cores, the same build with `Guard` in its
+// place, three interleaved runs of each binary (`cargo bench --bench
+// peers -- block_on_ready`): `Executor::block_on` of a ready future 4.47
+// -> 1.72 ns, the free `block_on` 4.47 -> 2.18 ns; callgrind 55 -> 51
+// instructions per `Executor::block_on`.
 
 /// `enter` for `block_on` and `Run`, which may not nest: `None` if an
 /// executor runs here already. Its guard puts back "none" without reading

@@ -36,8 +36,7 @@
 use super::current::is_local;
 use super::drop_waker::drop_waker;
 use super::ending::Ending;
-use super::task::refs;
-use super::task::{COMPLETE, Header, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, Vtable};
+use super::task::{COMPLETE, Header, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef, Vtable, refs};
 use super::waker::set_scheduled;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, FreeCheck, UnsafeCell};

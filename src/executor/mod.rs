@@ -78,8 +78,9 @@
 //! `seam.rs` (what the run loop tells an observer at each fixed point) and
 //! `observer.rs` (the observer interface itself), `join_handle.rs` and
 //! `join_error.rs` (waiting for a task's result), `ending.rs` (how a task
-//! ended, and where its result goes when nobody waits for it), `diagnostic.rs`
-//! ([`Diagnostic`] and the table of what is detected), `diagnostics.rs`
+//! ended, and where its result goes when nobody waits for it),
+//! `diagnostic.rs` ([`Diagnostic`] and the table of what is detected),
+//! `diagnostics.rs`
 //! (the observer that makes those reports), `watchdog.rs` (the monitor
 //! thread that catches a poll while it blocks), `recorder.rs` (the observer
 //! behind [`Builder::record`]), `blocking.rs` ([`spawn_blocking`]),

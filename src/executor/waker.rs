@@ -97,10 +97,10 @@ pub(crate) fn set_scheduled(task: TaskRef) -> bool {
     schedule(task, 0)
 }
 
-/// Sets SCHEDULED and, in the same compare-and-swap, takes `give_up`
-/// references off the count (0, or one for a wake by value: see the
-/// `// Speed:` section). Never the last one: a task that is not COMPLETE
-/// is still held by its executor.
+/// Sets SCHEDULED and, in the same compare-and-swap, takes `give_up` off
+/// the count (0, or `REF_ONE` for a wake by value: see the `// Speed:`
+/// section). Never the last reference: a task that is not COMPLETE is
+/// still held by its executor.
 #[inline]
 fn schedule(task: TaskRef, give_up: usize) -> bool {
     let state = &task.header().state;
