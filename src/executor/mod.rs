@@ -80,10 +80,10 @@
 //! `join_error.rs` (waiting for a task's result), `ending.rs` (how a task
 //! ended, and where its result goes when nobody waits for it),
 //! `diagnostic.rs` ([`Diagnostic`] and the table of what is detected),
-//! `diagnostics.rs`
-//! (the observer that makes those reports), `watchdog.rs` (the monitor
-//! thread that catches a poll while it blocks), `recorder.rs` (the observer
-//! behind [`Builder::record`]), `blocking.rs` ([`spawn_blocking`]),
+//! `diagnostics.rs` (the observer that makes those reports), `watchdog.rs`
+//! (the monitor thread that catches a poll while it blocks), `recorder.rs`
+//! (the observer behind [`Builder::record`]), `blocking.rs`
+//! ([`spawn_blocking`]),
 //! `set_timeout.rs`, `task_info.rs` ([`current_task`]),
 //! `executor.rs` ([`Executor`] and [`Builder`]), `run.rs` ([`Run`]: the
 //! same loop driven as a future inside tokio or `futures`), `yield_now.rs`,
