@@ -1,6 +1,6 @@
 //! Loom models of every place where another thread meets the executor
 //! (src/executor/: `waker.rs`, `drop_waker.rs`, `main_header.rs`,
-//! `queues.rs`'s inbox, `run_loop.rs`, `blocking.rs`). Run with:
+//! `queues.rs`'s inbox, `run_loop.rs`, `shutdown.rs`, `blocking.rs`). Run with:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg async_primer_loom" LOOM_MAX_PREEMPTIONS=2 \

@@ -44,7 +44,7 @@
 //! 3. `waker.rs`: what a waker is; wake = set SCHEDULED, push to the local
 //!    or the remote queue;
 //! 4. `run_loop.rs`: spawn, `block_on`, one turn, run a task, complete,
-//!    timers, park, shut down.
+//!    timers, park.
 //!
 //! One task's trail through them, spawn to wake to poll:
 //!
@@ -73,8 +73,10 @@
 //! that keeps a lost waker from hanging silently), `main_header.rs`
 //! (block_on's own future: not a task, but its wakers are counted;
 //! everything that treats it differently is there),
-//! `microtasks.rs` (what runs right after each poll), `seeded_order.rs`
-//! ([`Builder::seed`]), `task_list.rs` (the slab of live tasks),
+//! `shutdown.rs` (what dropping an executor does to its unfinished
+//! tasks), `microtasks.rs` (what runs right after each poll),
+//! `seeded_order.rs` ([`Builder::seed`]), `task_list.rs` (the slab of live
+//! tasks),
 //! `seam.rs` (what the run loop tells an observer at each fixed point) and
 //! `observer.rs` (the observer interface itself), `join_handle.rs` and
 //! `join_error.rs` (waiting for a task's result), `ending.rs` (how a task
@@ -120,6 +122,7 @@ mod run_loop;
 mod seam;
 mod seeded_order;
 mod set_timeout;
+mod shutdown;
 mod task;
 mod task_info;
 mod task_list;

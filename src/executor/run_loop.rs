@@ -55,6 +55,7 @@ use super::microtasks::Microtasks;
 use super::observer::{Observer, WakeSource};
 use super::queues::ReadyQueue;
 use super::seam::{self, Seam, Spawned, Tasks};
+use super::shutdown;
 use super::task::{CANCELLED, COMPLETE, REF_ONE, Ran, SCHEDULED, TaskInbox, TaskRef};
 use super::task_list::TaskList;
 use super::waker;
@@ -450,46 +451,15 @@ impl RunLoop {
     }
 }
 
-/// Shutdown: every unfinished task's future is dropped, on this thread,
-/// running its destructors; every JoinHandle still held resolves to an
-/// aborted `JoinError`; the inbox is closed so that wakes arriving later
-/// (wakers may outlive the executor) do nothing and leak nothing.
-//
-// Each task is marked COMPLETE *before* its future is dropped, so wakes
-// from inside destructors are no-ops. A destructor may also spawn a new
-// task, so the task list is emptied in batches until it stays empty. Loom
-// model: `executor_dropped_while_waking`. (Rejected alternative: leaving
-// unfinished tasks alive until their last waker goes; their futures could
-// then be dropped on another thread, which `!Send` futures forbid.)
+/// Shutdown: every unfinished task ends (shutdown.rs); then the inbox
+/// closes, so that wakes arriving later (wakers may outlive the executor)
+/// do nothing and leak nothing.
 impl Drop for RunLoop {
     fn drop(&mut self) {
         let _enter = self.enter();
         main_header::close(self.block_on.get());
-        loop {
-            let batch = self.tasks.borrow_mut().take_all();
-            let dropped_microtasks = self.microtasks.drop_all();
-            if batch.is_empty() && !dropped_microtasks {
-                break;
-            }
-            for task in batch {
-                // AcqRel: as in `complete`.
-                let prev = task.header().state.fetch_or(COMPLETE, Ordering::AcqRel);
-                if prev & COMPLETE == 0 {
-                    // SAFETY: executor thread; the executor's reference is held.
-                    drop(unsafe { (task.header().vtable.cancel)(task) });
-                    // SAFETY: executor thread only (THE invariant in task.rs).
-                    let waiter = task
-                        .header()
-                        .join_waker
-                        .with_mut(|w| unsafe { (*w).take() });
-                    if let Some(waiter) = waiter {
-                        waiter.wake();
-                    }
-                }
-                task.release(REF_ONE);
-            }
-        }
-        // Ready-queue entries borrowed the references released above.
+        shutdown::drop_all(&self.tasks, &self.microtasks);
+        // Ready-queue entries borrowed the references released there.
         self.ready.borrow_mut().clear();
         for task in self.inbox.close() {
             task.release(REF_ONE);
