@@ -5,7 +5,7 @@
 //! read it:
 //!
 //! * the free functions (`spawn`, `queue_microtask`, `current_task`) find
-//!   the run loop through it (`run_loop::with_current`);
+//!   the run loop through it (`with_run_loop` in mod.rs);
 //! * a wake on this thread of one of that executor's tasks goes straight
 //!   to its ready queue, with no lock (`wake` in waker.rs);
 //! * a wake of block_on's future, or a waker dropped, on *another* thread
@@ -31,8 +31,8 @@ use std::rc::Rc;
 /// The running executor, as the pointers its users need.
 #[derive(Clone, Copy)]
 pub(crate) struct Current {
-    /// The `RunLoop` (untyped: run_loop.rs casts it back; this file comes
-    /// before it in reading order).
+    /// The `RunLoop` (untyped: `with_run_loop` in mod.rs casts it back;
+    /// this file comes before run_loop.rs in reading order).
     pub(crate) run_loop: *const (),
     /// Its inbox: a task is local if its header points at this one.
     pub(crate) inbox: *const TaskInbox,

@@ -25,6 +25,7 @@ use super::recorder::Recorder;
 use super::run_loop::RunLoop;
 use super::watchdog::BlockedPollHook;
 use crate::trace::Recording;
+use std::cell::Cell;
 use std::fmt;
 use std::future::IntoFuture;
 use std::panic::Location;
@@ -61,6 +62,8 @@ struct Parts {
     run_loop: RunLoop,
     /// Set by `Builder::record`: the trace observer's shared list.
     recorder: Option<Recorder>,
+    /// An `Executor::run` future is in progress (at most one at a time).
+    run_active: Cell<bool>,
 }
 
 impl Executor {
@@ -230,6 +233,11 @@ impl Executor {
 
     pub(crate) fn run_loop(&self) -> &RunLoop {
         &self.parts.run_loop
+    }
+
+    /// Set while an `Executor::run` future drives this executor.
+    pub(crate) fn run_active(&self) -> &Cell<bool> {
+        &self.parts.run_active
     }
 }
 
@@ -463,6 +471,7 @@ impl Builder {
             parts: Box::new(Parts {
                 run_loop: RunLoop::new(self.virtual_time, self.seed, observer),
                 recorder,
+                run_active: Cell::new(false),
             }),
         }
     }

@@ -24,7 +24,6 @@
 // because its tasks are; this crate's executor is single-threaded.
 
 use super::join_error::JoinError;
-use super::run_loop;
 use super::task::{CANCELLED, COMPLETE, JOIN, REF_ONE, TaskRef};
 use super::waker;
 use crate::sync::atomic::Ordering;
@@ -161,7 +160,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// `'name' (task #3)` while the task's executor runs on this thread (the
 /// names live there), else `task #3`.
 fn describe(task: TaskRef) -> String {
-    run_loop::with_current(|rl| {
+    super::with_run_loop(|rl| {
         // Only a task of the executor running here has a description.
         let ours = crate::sync::Arc::ptr_eq(&task.header().inbox, rl.inbox());
         ours.then(|| rl.seam().with_info(rl.tasks(), task, |t| t.describe()))

@@ -222,7 +222,7 @@ where
 {
     let at = Location::caller();
     let mut parts = Some((name, future));
-    let spawned = run_loop::with_current(|rl| {
+    let spawned = with_run_loop(|rl| {
         let (name, future) = parts.take().expect("once");
         rl.spawn(future.into_future(), name, at)
     });
@@ -263,7 +263,7 @@ where
 {
     let at = Location::caller();
     let mut f = Some(f);
-    let spawned = run_loop::with_current(|rl| {
+    let spawned = with_run_loop(|rl| {
         let (job, wait) = blocking::job(f.take().expect("once"));
         let task = rl.spawn(wait, Some("spawn_blocking".into()), at);
         rl.submit_blocking(job);
@@ -306,7 +306,7 @@ where
 #[track_caller]
 pub fn queue_microtask(f: impl FnOnce() + 'static) {
     let mut f = Some(f);
-    let queued = run_loop::with_current(|rl| rl.queue_microtask(Box::new(f.take().expect("once"))));
+    let queued = with_run_loop(|rl| rl.queue_microtask(Box::new(f.take().expect("once"))));
     if queued.is_none() {
         panic!(
             "queue_microtask called with no executor running on this thread: call it inside \
@@ -327,7 +327,7 @@ pub fn queue_microtask(f: impl FnOnce() + 'static) {
 /// });
 /// ```
 pub fn current_task() -> Option<TaskInfo> {
-    run_loop::with_current(|rl| {
+    with_run_loop(|rl| {
         rl.seam().with_current(rl.tasks(), |t| TaskInfo {
             id: u64::from(t.id),
             name: t.name.map(str::to_string),
@@ -347,7 +347,7 @@ pub(crate) fn note_wait(
     awaited_at: Option<&'static Location<'static>>,
     holder: Option<u32>,
 ) {
-    run_loop::with_current(|rl| {
+    with_run_loop(|rl| {
         rl.seam().note_wait(observer::Wait {
             what,
             created_at,
@@ -357,11 +357,21 @@ pub(crate) fn note_wait(
     });
 }
 
+/// Runs `f` with the run loop running on this thread, if any: how the
+/// free functions find their executor (current.rs).
+#[inline]
+fn with_run_loop<R>(f: impl FnOnce(&run_loop::RunLoop) -> R) -> Option<R> {
+    let current = current::get()?;
+    // SAFETY: the entry is set only while the guard of a live run loop
+    // exists further up this thread's stack (current.rs).
+    Some(f(unsafe { &*current.run_loop.cast::<run_loop::RunLoop>() }))
+}
+
 /// The id of the task being polled on this thread, if any (for the
 /// primitives' "who used this end last" notes).
 #[inline]
 pub(crate) fn current_task_id() -> Option<u32> {
-    run_loop::with_current(|rl| rl.seam().current_id()).flatten()
+    with_run_loop(|rl| rl.seam().current_id()).flatten()
 }
 
 /// True while an executor is running on this thread (inside `block_on`,

@@ -21,25 +21,23 @@
 //   push(task):                           park(timeout):
 //     lock                                  lock
 //     closed? -> refuse (caller undoes)     mail, or notified? -> return
-//     push task, notified = true            parked = true
+//     push task, notified = true            sleeper = Parked
 //     has_mail = true                       wait on the condvar (unlocks)
-//     take the outer waker                  parked = false
-//     unlock; parked? -> notify_one
-//     outer waker? -> wake it
+//     take the sleeper, unlock              sleeper = Awake
+//     Parked -> notify_one; Outer -> wake
 //
 // Both sides decide under the same mutex, so a wake cannot slip in between
 // "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`).
-// `Executor::run` cannot sleep on the condvar (it runs inside another
-// runtime's poll): `register_outer` leaves that runtime's waker instead,
-// under the same rule (loom: `remote_wake_while_run_registers`), and the
-// next notification wakes it once. `has_mail` lets the run loop skip the
-// lock when nothing came. (Rejected alternative: `thread::park`/`unpark`
-// with an atomic flag; it works too, but the queue needs a mutex anyway,
-// and one lock is easier to reason about than a lock plus a flag.)
+// `Executor::run` runs inside another runtime's poll and cannot sleep on
+// the condvar: `register_outer` leaves that runtime's waker as the sleeper,
+// under the same rule (loom: `remote_wake_while_run_registers`).
+// `has_mail` lets the run loop skip the lock when nothing came. (Rejected
+// alternative: `thread::park`/`unpark` with an atomic flag; the queue needs
+// a mutex anyway, and one lock is easier to reason about than two.)
 
 use super::seeded_order::SeededOrder;
 use crate::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
 use std::task::Waker;
 use std::time::Duration;
@@ -101,11 +99,20 @@ pub(crate) struct Inbox<T> {
 
 struct Mail<T> {
     tasks: Vec<T>,
+    /// Set by every notification, cleared by `drain`.
     notified: bool,
-    parked: bool,
+    sleeper: Sleeper,
     closed: bool,
-    /// The outer runtime's waker while an `Executor::run` waits for work.
-    outer: Option<Waker>,
+}
+
+/// Who waits for the next notification.
+enum Sleeper {
+    /// Nobody: the executor is running.
+    Awake,
+    /// The executor's thread, on the condvar (`park`).
+    Parked,
+    /// The outer runtime's task driving an `Executor::run` (`register_outer`).
+    Outer(Waker),
 }
 
 impl<T> Inbox<T> {
@@ -114,9 +121,8 @@ impl<T> Inbox<T> {
             mail: Mutex::new(Mail {
                 tasks: Vec::new(),
                 notified: false,
-                parked: false,
+                sleeper: Sleeper::Awake,
                 closed: false,
-                outer: None,
             }),
             wakeup: Condvar::new(),
             has_mail: AtomicBool::new(false),
@@ -144,22 +150,20 @@ impl<T> Inbox<T> {
         }
     }
 
-    fn notify(&self, mut mail: crate::sync::MutexGuard<'_, Mail<T>>) {
+    fn notify(&self, mut mail: MutexGuard<'_, Mail<T>>) {
         mail.notified = true;
         // Relaxed: only a hint that saves the executor a lock when nothing
         // came. Everything the executor acts on (the entries, `notified`) it
         // reads under the mutex, which orders this hand-off by itself.
         self.has_mail.store(true, Ordering::Relaxed);
-        let parked = mail.parked;
-        let outer = mail.outer.take();
+        let sleeper = std::mem::replace(&mut mail.sleeper, Sleeper::Awake);
         drop(mail);
-        if parked {
-            self.wakeup.notify_one();
-        }
-        // After unlocking: the outer runtime's wake is its code, and may
-        // take locks of its own (or, on this thread, reach this inbox).
-        if let Some(outer) = outer {
-            outer.wake();
+        match sleeper {
+            Sleeper::Awake => {}
+            Sleeper::Parked => self.wakeup.notify_one(),
+            // After unlocking: the outer runtime's wake is its code, and may
+            // take locks of its own (or, on this thread, reach this inbox).
+            Sleeper::Outer(waker) => waker.wake(),
         }
     }
 
@@ -171,22 +175,18 @@ impl<T> Inbox<T> {
         if !mail.tasks.is_empty() || mail.notified {
             return false;
         }
-        match &mut mail.outer {
-            Some(old) if old.will_wake(waker) => {}
-            slot => {
-                // The old waker's drop is the outer runtime's code: not
-                // under our lock.
-                let old = slot.replace(waker.clone());
-                drop(mail);
-                drop(old);
-            }
+        if !matches!(&mail.sleeper, Sleeper::Outer(old) if old.will_wake(waker)) {
+            let old = std::mem::replace(&mut mail.sleeper, Sleeper::Outer(waker.clone()));
+            drop(mail);
+            drop(old); // the outer runtime's code: not under our lock
         }
         true
     }
 
     /// Forgets the outer waker (the `Run` that left it is finished).
-    pub(crate) fn take_outer(&self) -> Option<Waker> {
-        self.mail.lock().outer.take()
+    pub(crate) fn forget_outer(&self) {
+        let old = std::mem::replace(&mut self.mail.lock().sleeper, Sleeper::Awake);
+        drop(old); // after unlocking, as above
     }
 
     /// True if something may have arrived since the last `drain`.
@@ -216,12 +216,12 @@ impl<T> Inbox<T> {
         if !mail.tasks.is_empty() || mail.notified {
             return false;
         }
-        mail.parked = true;
+        mail.sleeper = Sleeper::Parked;
         mail = match timeout {
             Some(timeout) => self.wakeup.wait_timeout(mail, timeout),
             None => self.wakeup.wait(mail),
         };
-        mail.parked = false;
+        mail.sleeper = Sleeper::Awake;
         mail.tasks.is_empty() && !mail.notified
     }
 
@@ -229,10 +229,10 @@ impl<T> Inbox<T> {
     pub(crate) fn close(&self) -> Vec<T> {
         let mut mail = self.mail.lock();
         mail.closed = true;
-        let outer = mail.outer.take();
+        let sleeper = std::mem::replace(&mut mail.sleeper, Sleeper::Awake);
         let tasks = std::mem::take(&mut mail.tasks);
         drop(mail);
-        drop(outer);
+        drop(sleeper);
         tasks
     }
 }

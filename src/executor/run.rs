@@ -100,7 +100,7 @@ pin_project! {
     /// ```
     #[must_use = "a Run does nothing unless an outer runtime `.await`s or polls it"]
     pub struct Run<'a, F> {
-        run_loop: &'a RunLoop,
+        executor: &'a Executor,
         #[pin]
         future: F,
         state: State,
@@ -112,7 +112,7 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let State::Running { header, .. } = *this.state {
-                end_run(this.run_loop, header);
+                end_run(this.executor, header);
             }
             *this.state = State::Finished;
             // Dropping the alarm joins its thread (it wakes promptly).
@@ -154,7 +154,7 @@ impl Executor {
     #[track_caller]
     pub fn run<F: std::future::IntoFuture>(&self, future: F) -> Run<'_, F::IntoFuture> {
         Run {
-            run_loop: self.run_loop(),
+            executor: self,
             future: future.into_future(),
             state: State::NotStarted,
             alarm: None,
@@ -170,14 +170,14 @@ impl<F: Future> Future for Run<'_, F> {
         let this = self.project();
         let (header, resumed) = match *this.state {
             // First poll: the executor hands out a header for our wakers.
-            State::NotStarted => (start_run(this.run_loop), Resumed::First),
+            State::NotStarted => (start_run(this.executor), Resumed::First),
             // Woken (or polled spuriously): carry on.
             State::Running { header, resumed } => (header, resumed),
             State::Finished => panic!("`Executor::run` future polled after it finished"),
         };
         *this.state = State::Running { header, resumed };
         let drive = drive(
-            this.run_loop,
+            this.executor.run_loop(),
             header,
             resumed,
             this.future,
@@ -187,7 +187,7 @@ impl<F: Future> Future for Run<'_, F> {
         let next = match drive {
             // Done: release the header now, not at drop.
             Drive::Done(output) => {
-                end_run(this.run_loop, header);
+                end_run(this.executor, header);
                 *this.state = State::Finished;
                 if let Some(alarm) = this.alarm {
                     alarm.set(None);
@@ -264,22 +264,22 @@ enum Drive<T> {
 
 /// Starts an `Executor::run`: a header of its own for its future's
 /// wakers (it may live alongside `block_on`s of the same executor).
-fn start_run(run_loop: &RunLoop) -> TaskRef {
-    if run_loop.run_active().replace(true) {
+fn start_run(executor: &Executor) -> TaskRef {
+    if executor.run_active().replace(true) {
         panic!(
             "Executor::run: this executor is already driven by another `run` future; \
              spawn the second future onto it (Executor::spawn) instead"
         );
     }
-    main_header::new(run_loop.inbox().clone())
+    main_header::new(executor.run_loop().inbox().clone())
 }
 
 /// Ends an `Executor::run` (finished or dropped): its header goes, and
 /// the outer waker it may have left in the inbox.
-fn end_run(run_loop: &RunLoop, header: TaskRef) {
+fn end_run(executor: &Executor, header: TaskRef) {
     main_header::close(header);
-    run_loop.run_active().set(false);
-    drop(run_loop.inbox().take_outer());
+    executor.run_active().set(false);
+    executor.run_loop().inbox().forget_outer();
 }
 
 /// One `Run::poll`: `block_on`'s loop, except that it polls the future

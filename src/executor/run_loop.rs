@@ -1,9 +1,8 @@
 //! The run loop: spawn, poll what is ready, park when nothing is.
 //!
-//! This is the heart of the executor, and the last of the four core files
-//! (`task.rs`, `queues.rs`, `waker.rs`, `run_loop.rs`). Everything else
-//! (the public [`Executor`](super::Executor), diagnostics, the blocking
-//! pool) is built around it.
+//! The last of the four core files (`task.rs`, `queues.rs`, `waker.rs`,
+//! `run_loop.rs`): everything else (the public [`Executor`](super::Executor),
+//! diagnostics, the blocking pool) is built around it.
 //
 // How it works
 // ------------
@@ -29,23 +28,20 @@
 //   }
 //
 // `Executor::run` (run.rs) drives the same loop from another runtime's
-// poll: it uses `poll_main`, `turn` and `move_time`, but never parks.
+// poll (`poll_main`, `turn`, `move_time`), but never parks.
 //
-// Who releases the executor's reference to a task: whoever sees it both
-// COMPLETE and not SCHEDULED. At completion, if the task is not queued it
-// is removed at once; if it is queued (it woke itself, or a remote wake
-// raced), the pop that finds it COMPLETE removes it. Local queue entries
-// borrow the executor's reference; inbox entries own one (the executor may
-// be gone by the time another thread posts).
+// Whoever sees a task both COMPLETE and not SCHEDULED releases the
+// executor's reference: `complete` if the task is not queued, else the pop
+// that finds it COMPLETE. Local queue entries borrow that reference; inbox
+// entries own one (the executor may be gone when another thread posts).
 //
 // The seam (seam.rs) is told what happens at each fixed point; the loop
-// never looks at what it does, except for one answer: before parking, an
-// observer may say that block_on's future can never be woken, and
+// never looks at what it does with that, but for one answer: before
+// parking, an observer may say block_on's future can never be woken, and
 // block_on then panics at its caller's line.
 //
 // Rejected alternative: polling every unfinished task on every turn (no
-// wakers needed at all, but each turn costs O(all tasks) even when one
-// task has work, and the thread could never sleep).
+// wakers needed, but a turn costs O(all tasks) and the thread never sleeps).
 
 use super::blocking::{Job, Pool};
 use super::current::{self, Current};
@@ -88,8 +84,6 @@ pub(crate) struct RunLoop {
     /// The header that counts block_on's wakers (main_header.rs).
     block_on: Cell<TaskRef>,
     next_id: Cell<u32>,
-    /// An `Executor::run` future is in progress (at most one at a time).
-    run_active: Cell<bool>,
 }
 
 impl RunLoop {
@@ -110,7 +104,6 @@ impl RunLoop {
             seam: Seam::new(observer, &driver),
             driver,
             next_id: Cell::new(1),
-            run_active: Cell::new(false),
         }
     }
 
@@ -430,11 +423,6 @@ impl RunLoop {
         &self.seam
     }
 
-    /// Set while an `Executor::run` future drives this loop.
-    pub(crate) fn run_active(&self) -> &Cell<bool> {
-        &self.run_active
-    }
-
     /// How many tasks are alive (spawned and not yet finished).
     #[inline]
     pub(crate) fn live_tasks(&self) -> usize {
@@ -466,15 +454,4 @@ impl Drop for RunLoop {
         }
         self.pool.close();
     }
-}
-
-// --- which executor runs on this thread ------------------------------------
-
-/// Runs `f` with the run loop running on this thread, if any.
-#[inline]
-pub(crate) fn with_current<R>(f: impl FnOnce(&RunLoop) -> R) -> Option<R> {
-    let current = current::get()?;
-    // SAFETY: the entry is set only while the guard of a live run
-    // loop exists further up this thread's stack (current.rs).
-    Some(f(unsafe { &*current.run_loop.cast::<RunLoop>() }))
 }
