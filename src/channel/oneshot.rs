@@ -434,10 +434,12 @@ impl<T> fmt::Debug for Receiver<T> {
 // `Option::take` because a receiver re-polled meanwhile may be reading
 // the cell (`will_wake`), and a write would race with it. Measured with
 // `cargo bench --bench peers -- ping_pong` (AMD EPYC, 2 cores), the two
-// binaries run interleaved, medians of 7 runs each: 120.2 -> 109.3 ns per
-// round trip (-9%). Loom: dropping the moved-out waker at the free anyway
-// fails `oneshot_same_waker_repoll_racing_send`
-// (tests/seeded_bugs/oneshot-waker-double-drop.patch).
+// binaries run interleaved, medians of 9 runs each: 120.2 -> 108.1 ns per
+// round trip (-10%; 0.68 -> 0.62 of tokio); 1,205 -> 1,165 instructions
+// per round trip (callgrind). Loom: dropping the moved-out waker at the
+// free anyway fails `oneshot_same_waker_repoll_racing_send`
+// (tests/seeded_bugs/oneshot-waker-double-drop.patch), and so does
+// `Option::take` in place of `ptr::read` (a read and a write at once).
 
 /// One half's share of the channel's allocation.
 struct Shared<T>(NonNull<Inner<T>>);
