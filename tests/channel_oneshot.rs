@@ -188,3 +188,83 @@ fn the_function_and_the_module_share_a_name() {
         assert_eq!(futures::executor::block_on(rx), Err(Closed));
     })
 }
+
+/// The stored waker clone is used up exactly once on every path: woken by
+/// value by `send` or by the sender's drop (`WAKER_TAKEN`, the Speed
+/// section of oneshot.rs), or dropped with the channel when nobody woke it.
+/// Under Miri a second drop of the moved-out waker is a use after free.
+#[test]
+fn the_stored_waker_is_used_up_exactly_once() {
+    use async_primer::testing::counting_waker;
+    // (polled first?, the sender's end, the receiver dropped before it?)
+    for (poll_first, send, rx_first) in [
+        (true, true, false),
+        (true, false, false),
+        (true, true, true),
+        (true, false, true),
+        (false, true, false),
+    ] {
+        let (waker, counts) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let (tx, mut rx) = oneshot::<u8>();
+        if poll_first {
+            assert!(std::pin::Pin::new(&mut rx).poll(&mut cx).is_pending());
+        }
+        if rx_first {
+            drop(rx);
+            match send {
+                true => assert_eq!(tx.send(1), Err(1)),
+                false => drop(tx),
+            }
+            assert_eq!(counts.woken(), 0, "{counts}");
+        } else {
+            match send {
+                true => tx.send(1).unwrap(),
+                false => drop(tx),
+            }
+            let woken = usize::from(poll_first);
+            assert_eq!((counts.wakes(), counts.woken()), (woken, woken), "{counts}");
+            let out = std::pin::Pin::new(&mut rx).poll(&mut cx);
+            assert_eq!(out, Poll::Ready(if send { Ok(1) } else { Err(Closed) }));
+            drop(rx);
+        }
+        let case = (poll_first, send, rx_first);
+        assert_eq!(
+            counts.clones(),
+            usize::from(poll_first),
+            "{case:?}: {counts}"
+        );
+        assert_eq!(counts.alive(), 1, "{case:?}: {counts}");
+    }
+}
+
+/// A spurious re-poll with the same waker (it reads the stored waker)
+/// while another thread sends (and moves that waker out to wake it).
+#[test]
+fn repoll_with_the_same_waker_while_another_thread_sends() {
+    use async_primer::testing::counting_waker;
+    within(LIMIT, || {
+        const ROUNDS: usize = if cfg!(miri) { 5 } else { 200 };
+        for i in 0..ROUNDS {
+            let (waker, counts) = counting_waker();
+            let mut cx = Context::from_waker(&waker);
+            let (tx, mut rx) = oneshot();
+            assert!(std::pin::Pin::new(&mut rx).poll(&mut cx).is_pending());
+            let t = std::thread::spawn(move || tx.send(i).unwrap());
+            let out = loop {
+                if let Poll::Ready(out) = std::pin::Pin::new(&mut rx).poll(&mut cx) {
+                    break out;
+                }
+                std::thread::yield_now();
+            };
+            t.join().unwrap();
+            assert_eq!(out, Ok(i));
+            drop(rx);
+            assert_eq!(
+                (counts.wakes(), counts.clones(), counts.alive()),
+                (1, 1, 1),
+                "{counts}"
+            );
+        }
+    })
+}

@@ -12,9 +12,17 @@
 //!   storing its waker and the sender setting VALUE, or a data race on the
 //!   waker or value cell (loom checks every cell access).
 //! * `oneshot_waker_swap_racing_send`: the receiver rewriting its waker
-//!   while the sender reads it, or the wrong (old) waker being woken.
+//!   while the sender reads it, or the wrong (old) waker being woken; a
+//!   waker leaked or dropped twice (each waker's clones and drops).
+//! * `oneshot_same_waker_repoll_racing_send`: a spurious re-poll with the
+//!   same waker (`will_wake` reads the cell) racing the sender that moves
+//!   the waker out and wakes it by value (`WAKER_TAKEN`, the Speed section
+//!   of oneshot.rs): a write racing that read, a wake lost or doubled, or
+//!   the moved-out waker dropped again when the channel is freed.
+//!   Seeded: tests/seeded_bugs/oneshot-waker-double-drop.patch -> fails.
 //! * `oneshot_sender_drop_racing_await`: a receiver left asleep when the
-//!   sender is dropped without sending.
+//!   sender is dropped without sending, or its waker leaked or dropped
+//!   twice on that path.
 //! * `send_racing_receiver_drop` (mpsc): a message lost or dropped twice.
 //! * `recv_racing_last_sender_drop`: a `recv` that sleeps forever because
 //!   the last sender left between its check and its registration.
@@ -32,12 +40,13 @@
 mod common;
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, Wake, Waker};
 
 use async_primer::channel::{Closed, SendError, TryRecvError, TrySendError, mpsc, oneshot};
+use async_primer::testing::counting_waker;
 use loom::thread;
 
 /// Counts wakes. (Plain std atomics are fine: loom runs every thread of a
@@ -115,16 +124,19 @@ fn oneshot_send_racing_await() {
 #[test]
 fn oneshot_waker_swap_racing_send() {
     common::loom_model(|| {
-        let (tx, rx) = oneshot();
-        let (c1, w1) = counting();
-        let (c2, w2) = counting();
-        let mut rx = pin!(rx);
-        assert!(rx.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
+        let (tx, mut rx) = oneshot();
+        let (w1, c1) = counting_waker();
+        let (w2, c2) = counting_waker();
+        assert!(
+            Pin::new(&mut rx)
+                .poll(&mut Context::from_waker(&w1))
+                .is_pending()
+        );
         let sender = thread::spawn(move || tx.send(1u8).unwrap());
         // The task moved: poll with a different waker while the send runs.
-        let second = rx.as_mut().poll(&mut Context::from_waker(&w2));
+        let second = Pin::new(&mut rx).poll(&mut Context::from_waker(&w2));
         sender.join().unwrap();
-        let (a, b) = (wakes(&c1), wakes(&c2));
+        let (a, b) = (c1.woken(), c2.woken());
         assert!(a + b <= 1, "woken {a} + {b} times");
         match second {
             Poll::Ready(out) => assert_eq!(out, Ok(1)),
@@ -132,36 +144,88 @@ fn oneshot_waker_swap_racing_send() {
             Poll::Pending => {
                 assert_eq!((a, b), (0, 1));
                 assert_eq!(
-                    rx.as_mut().poll(&mut Context::from_waker(&w2)),
+                    Pin::new(&mut rx).poll(&mut Context::from_waker(&w2)),
                     Poll::Ready(Ok(1))
                 );
             }
         }
+        drop(rx);
+        // The first poll stored a clone of w1; the second may have swapped
+        // in a clone of w2. Every clone is gone now (woken by value or
+        // dropped), once: only the two originals are alive.
+        assert_eq!(c1.clones(), 1, "w1: {c1}");
+        assert!(c2.clones() <= 1, "w2: {c2}");
+        assert_eq!((c1.alive(), c2.alive()), (1, 1), "w1: {c1}; w2: {c2}");
+        assert_eq!(c1.wakes_by_ref() + c2.wakes_by_ref(), 0, "woken by value");
+    });
+}
+
+#[test]
+fn oneshot_same_waker_repoll_racing_send() {
+    common::loom_model(|| {
+        let drops = StdArc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = oneshot();
+        let (waker, counts) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut rx).poll(&mut cx).is_pending());
+        let msg = Msg(drops.clone());
+        let sender = thread::spawn(move || tx.send(msg).unwrap());
+        // A spurious re-poll with the same waker while RX_WAKER is set: it
+        // reads the stored waker (`will_wake`) while the sender may be
+        // moving it out and waking it.
+        let second = Pin::new(&mut rx).poll(&mut cx);
+        sender.join().unwrap();
+        // The sender always found our waker stored: exactly one wake, by
+        // value (the clone is used up), whichever poll saw the value.
+        assert_eq!((counts.wakes(), counts.wakes_by_ref()), (1, 0), "{counts}");
+        let out = match second {
+            Poll::Ready(out) => out,
+            Poll::Pending => match Pin::new(&mut rx).poll(&mut cx) {
+                Poll::Ready(out) => out,
+                Poll::Pending => panic!("woken, but the value is not there"),
+            },
+        };
+        let msg = out.expect("sent");
+        assert_eq!(drops.load(SeqCst), 0, "delivered intact");
+        drop(msg);
+        drop(rx);
+        assert_eq!(drops.load(SeqCst), 1);
+        // One clone stored, used up by the wake; not dropped again by the
+        // free: only the original is alive.
+        assert_eq!((counts.clones(), counts.alive()), (1, 1), "{counts}");
     });
 }
 
 #[test]
 fn oneshot_sender_drop_racing_await() {
     common::loom_model(|| {
-        let (tx, rx) = oneshot::<u8>();
-        let (count, waker) = counting();
+        let (tx, mut rx) = oneshot::<u8>();
+        let (waker, counts) = counting_waker();
         let sender = thread::spawn(move || drop(tx));
-        let mut rx = pin!(rx);
-        let first = rx.as_mut().poll(&mut Context::from_waker(&waker));
+        let first = Pin::new(&mut rx).poll(&mut Context::from_waker(&waker));
         sender.join().unwrap();
         match first {
             Poll::Ready(out) => {
                 assert_eq!(out, Err(Closed));
-                assert_eq!(wakes(&count), 0);
+                assert_eq!(counts.woken(), 0);
             }
             Poll::Pending => {
-                assert_eq!(wakes(&count), 1);
+                assert_eq!(counts.woken(), 1);
                 assert_eq!(
-                    rx.as_mut().poll(&mut Context::from_waker(&waker)),
+                    Pin::new(&mut rx).poll(&mut Context::from_waker(&waker)),
                     Poll::Ready(Err(Closed))
                 );
             }
         }
+        drop(rx);
+        // The poll stores a clone (unless it saw TX_GONE first); the
+        // drop wakes it by value if it was there in time, else the free
+        // drops it. Either way it is gone, once.
+        assert!(
+            counts.clones() <= 1 && counts.wakes_by_ref() == 0,
+            "{counts}"
+        );
+        assert_eq!(counts.alive(), 1, "{counts}");
     });
 }
 
