@@ -401,6 +401,41 @@ fn dropping_a_run_keeps_its_tasks_and_wakes_nothing_stale() {
     })
 }
 
+/// A `Run` waiting for a remote wake (its outer waker left in the inbox)
+/// while the same executor's `block_on` parks in between two of its polls:
+/// the parking must not throw the outer waker away, or the `Run` is never
+/// woken again.
+#[test]
+fn a_waiting_run_outlives_a_block_on_that_parks() {
+    within(LIMIT, || {
+        let ex = Executor::new();
+        let (tx, rx) = async_primer::channel::oneshot::<u32>();
+        let mut run = Box::pin(ex.run(async move { rx.await.unwrap() }));
+        let (waker, counts) = async_primer::testing::counting_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(run.as_mut().poll(&mut cx).is_pending());
+        // block_on parks until another thread sends.
+        let (tx2, rx2) = async_primer::channel::oneshot::<u32>();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx2.send(2).unwrap();
+        });
+        assert_eq!(ex.block_on(rx2), Ok(2));
+        t.join().unwrap();
+        // The notification that ended the park woke the outer runtime too
+        // (it must not have been thrown away when block_on parked), so the
+        // outer runtime polls the Run again and finds its value.
+        assert!(
+            counts.woken() >= 1,
+            "the outer runtime was never woken: {counts}"
+        );
+        std::thread::spawn(move || tx.send(7).unwrap())
+            .join()
+            .unwrap();
+        assert_eq!(run.as_mut().poll(&mut cx), Poll::Ready(7));
+    })
+}
+
 struct DropCount(Arc<AtomicUsize>);
 
 impl Drop for DropCount {

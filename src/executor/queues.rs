@@ -21,23 +21,25 @@
 //   push(task):                           park(timeout):
 //     lock                                  lock
 //     closed? -> refuse (caller undoes)     mail, or notified? -> return
-//     push task, notified = true            sleeper = Parked
+//     push task, notified = true            parked = true
 //     has_mail = true                       wait on the condvar (unlocks)
-//     take the sleeper, unlock              sleeper = Awake
-//     Parked -> notify_one; Outer -> wake
+//     take the outer waker                  parked = false
+//     unlock; parked? -> notify_one
+//     outer waker? -> wake it
 //
 // Both sides decide under the same mutex, so a wake cannot slip in between
 // "the inbox looked empty" and "go to sleep" (loom: `wake_while_parking`).
-// `Executor::run` runs inside another runtime's poll and cannot sleep on
-// the condvar: `register_outer` leaves that runtime's waker as the sleeper,
-// under the same rule (loom: `remote_wake_while_run_registers`).
-// `has_mail` lets the run loop skip the lock when nothing came. (Rejected
-// alternative: `thread::park`/`unpark` with an atomic flag; the queue needs
-// a mutex anyway, and one lock is easier to reason about than two.)
+// `Executor::run` cannot sleep on the condvar (it runs inside another
+// runtime's poll): `register_outer` leaves that runtime's waker instead,
+// under the same rule (loom: `remote_wake_while_run_registers`), and the
+// next notification wakes it once. `has_mail` lets the run loop skip the
+// lock when nothing came. (Rejected alternative: `thread::park`/`unpark`
+// with an atomic flag; it works too, but the queue needs a mutex anyway,
+// and one lock is easier to reason about than a lock plus a flag.)
 
 use super::seeded_order::SeededOrder;
 use crate::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard};
+use crate::sync::{Condvar, Mutex};
 use std::collections::VecDeque;
 use std::task::Waker;
 use std::time::Duration;
@@ -99,20 +101,15 @@ pub(crate) struct Inbox<T> {
 
 struct Mail<T> {
     tasks: Vec<T>,
-    /// Set by every notification, cleared by `drain`.
     notified: bool,
-    sleeper: Sleeper,
+    /// The executor's thread sleeps on the condvar (`park`).
+    parked: bool,
     closed: bool,
-}
-
-/// Who waits for the next notification.
-enum Sleeper {
-    /// Nobody: the executor is running.
-    Awake,
-    /// The executor's thread, on the condvar (`park`).
-    Parked,
-    /// The outer runtime's task driving an `Executor::run` (`register_outer`).
-    Outer(Waker),
+    /// The outer runtime's waker while an `Executor::run` waits for work.
+    /// Not an alternative to `parked`: both can wait at once (a `block_on`
+    /// of the same executor parks while a `Run` waits between two polls),
+    /// and a notification wakes both.
+    outer: Option<Waker>,
 }
 
 impl<T> Inbox<T> {
@@ -121,8 +118,9 @@ impl<T> Inbox<T> {
             mail: Mutex::new(Mail {
                 tasks: Vec::new(),
                 notified: false,
-                sleeper: Sleeper::Awake,
+                parked: false,
                 closed: false,
+                outer: None,
             }),
             wakeup: Condvar::new(),
             has_mail: AtomicBool::new(false),
@@ -150,20 +148,22 @@ impl<T> Inbox<T> {
         }
     }
 
-    fn notify(&self, mut mail: MutexGuard<'_, Mail<T>>) {
+    fn notify(&self, mut mail: crate::sync::MutexGuard<'_, Mail<T>>) {
         mail.notified = true;
         // Relaxed: only a hint that saves the executor a lock when nothing
         // came. Everything the executor acts on (the entries, `notified`) it
         // reads under the mutex, which orders this hand-off by itself.
         self.has_mail.store(true, Ordering::Relaxed);
-        let sleeper = std::mem::replace(&mut mail.sleeper, Sleeper::Awake);
+        let parked = mail.parked;
+        let outer = mail.outer.take();
         drop(mail);
-        match sleeper {
-            Sleeper::Awake => {}
-            Sleeper::Parked => self.wakeup.notify_one(),
-            // After unlocking: the outer runtime's wake is its code, and may
-            // take locks of its own (or, on this thread, reach this inbox).
-            Sleeper::Outer(waker) => waker.wake(),
+        if parked {
+            self.wakeup.notify_one();
+        }
+        // After unlocking: the outer runtime's wake is its code, and may
+        // take locks of its own (or, on this thread, reach this inbox).
+        if let Some(outer) = outer {
+            outer.wake();
         }
     }
 
@@ -175,18 +175,22 @@ impl<T> Inbox<T> {
         if !mail.tasks.is_empty() || mail.notified {
             return false;
         }
-        if !matches!(&mail.sleeper, Sleeper::Outer(old) if old.will_wake(waker)) {
-            let old = std::mem::replace(&mut mail.sleeper, Sleeper::Outer(waker.clone()));
-            drop(mail);
-            drop(old); // the outer runtime's code: not under our lock
+        match &mut mail.outer {
+            Some(old) if old.will_wake(waker) => {}
+            slot => {
+                // The old waker's drop is the outer runtime's code: not
+                // under our lock.
+                let old = slot.replace(waker.clone());
+                drop(mail);
+                drop(old);
+            }
         }
         true
     }
 
     /// Forgets the outer waker (the `Run` that left it is finished).
-    pub(crate) fn forget_outer(&self) {
-        let old = std::mem::replace(&mut self.mail.lock().sleeper, Sleeper::Awake);
-        drop(old); // after unlocking, as above
+    pub(crate) fn take_outer(&self) -> Option<Waker> {
+        self.mail.lock().outer.take()
     }
 
     /// True if something may have arrived since the last `drain`.
@@ -216,12 +220,12 @@ impl<T> Inbox<T> {
         if !mail.tasks.is_empty() || mail.notified {
             return false;
         }
-        mail.sleeper = Sleeper::Parked;
+        mail.parked = true;
         mail = match timeout {
             Some(timeout) => self.wakeup.wait_timeout(mail, timeout),
             None => self.wakeup.wait(mail),
         };
-        mail.sleeper = Sleeper::Awake;
+        mail.parked = false;
         mail.tasks.is_empty() && !mail.notified
     }
 
@@ -229,10 +233,10 @@ impl<T> Inbox<T> {
     pub(crate) fn close(&self) -> Vec<T> {
         let mut mail = self.mail.lock();
         mail.closed = true;
-        let sleeper = std::mem::replace(&mut mail.sleeper, Sleeper::Awake);
+        let outer = mail.outer.take();
         let tasks = std::mem::take(&mut mail.tasks);
         drop(mail);
-        drop(sleeper);
+        drop(outer);
         tasks
     }
 }

@@ -279,7 +279,7 @@ fn start_run(executor: &Executor) -> TaskRef {
 fn end_run(executor: &Executor, header: TaskRef) {
     main_header::close(header);
     executor.run_active().set(false);
-    executor.run_loop().inbox().forget_outer();
+    drop(executor.run_loop().inbox().take_outer());
 }
 
 /// One `Run::poll`: `block_on`'s loop, except that it polls the future
