@@ -208,7 +208,7 @@ impl Executor {
     /// assert_eq!(ex.tasks(), 0);
     /// ```
     pub fn tasks(&self) -> usize {
-        self.parts.run_loop.live_tasks()
+        self.parts.run_loop.tasks().borrow().len()
     }
 
     /// What this executor has done so far, for a timeline, a Perfetto

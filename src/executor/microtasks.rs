@@ -13,6 +13,10 @@
 // ready queue; each would cost an allocation and a header, and a task
 // woken during the drain could slip in between two of them.)
 
+use super::observer::WakeSource;
+use super::queues::ReadyQueue;
+use super::seam::Seam;
+use super::task::TaskRef;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -38,21 +42,32 @@ impl Microtasks {
         self.queue.borrow().is_empty()
     }
 
-    /// Runs every queued microtask, including the ones they queue, and
-    /// returns how many ran. `panicked` hears each panic's message.
-    pub(crate) fn run(&self, mut panicked: impl FnMut(&str)) -> usize {
+    /// Runs every queued microtask, including the ones they queue (the run
+    /// loop calls this after each poll), and tells the seam what they did.
+    #[inline]
+    pub(crate) fn run(&self, seam: &Seam, ready: &RefCell<ReadyQueue<TaskRef>>) {
+        if !self.is_empty() {
+            self.drain(seam, ready);
+        }
+    }
+
+    #[inline(never)]
+    fn drain(&self, seam: &Seam, ready: &RefCell<ReadyQueue<TaskRef>>) {
+        let before = ready.borrow().len();
         let mut ran = 0;
         loop {
             // The borrow ends before the call: a microtask may queue more.
             let next = self.queue.borrow_mut().pop_front();
-            let Some(job) = next else { return ran };
+            let Some(job) = next else { break };
             ran += 1;
             if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
-                panicked(super::join_error::panic_message(&*payload));
+                seam.microtask_panicked(super::join_error::panic_message(&*payload));
                 // The payload's destructor is user code too.
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
             }
         }
+        seam.microtasks_ran(ran);
+        seam.report_wakes(ready, before, WakeSource::Microtask);
     }
 
     /// Shutdown: drops what never ran (their destructors may be user code,

@@ -442,7 +442,7 @@ fn new_executor() -> (Executor, bool) {
 /// `block_on` drains them after every poll, the last one included.)
 #[inline]
 fn is_idle(run_loop: &run_loop::RunLoop) -> bool {
-    run_loop.live_tasks() == 0 && run_loop.driver().armed() == 0
+    run_loop.tasks().borrow().len() == 0 && run_loop.driver().armed() == 0
 }
 
 /// The free `block_on` drops its executor (tasks or timers were left).

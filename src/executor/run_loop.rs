@@ -186,11 +186,13 @@ impl RunLoop {
             .main_poll_ended(&self.tasks, header, polled.is_pending());
         self.seam
             .report_wakes_by(&self.ready, &self.driver, header, before, 0);
-        self.run_microtasks();
+        self.microtasks.run(&self.seam, &self.ready);
         if polled.is_pending() && self.seam.observer().is_some() && seam::is_lost(header) {
             // Its waker is gone and nobody woke it: ask the observer now,
             // not when the loop next parks (tasks may run for a long time).
-            self.before_park(Some(header));
+            if let Err(why) = self.advise(Some(header)) {
+                panic!("{why}");
+            }
         }
         polled
     }
@@ -284,7 +286,7 @@ impl RunLoop {
         // Everything this task woke, including whoever awaited its end.
         self.seam
             .report_wakes_by(&self.ready, &self.driver, self.block_on.get(), before, id);
-        self.run_microtasks();
+        self.microtasks.run(&self.seam, &self.ready);
         true
     }
 
@@ -318,24 +320,6 @@ impl RunLoop {
         let index = task.header().index.get() as usize;
         self.tasks.borrow_mut().remove(index);
         task.release(REF_ONE);
-    }
-
-    /// Runs queued microtasks (microtasks.rs), including the ones they
-    /// queue.
-    #[inline]
-    fn run_microtasks(&self) {
-        if !self.microtasks.is_empty() {
-            self.drain_microtasks();
-        }
-    }
-
-    #[inline(never)]
-    fn drain_microtasks(&self) {
-        let before = self.ready.borrow().len();
-        let ran = self.microtasks.run(|why| self.seam.microtask_panicked(why));
-        self.seam.microtasks_ran(ran);
-        self.seam
-            .report_wakes(&self.ready, before, WakeSource::Microtask);
     }
 
     fn fire_timers(&self) -> usize {
@@ -378,21 +362,15 @@ impl RunLoop {
             .driver
             .next_real_deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
-        if let Some(limit) = self.before_park(block_on) {
-            timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
+        // The observer may shorten the nap, or find a deadlock: then panic
+        // at block_on's caller.
+        match self.advise(block_on) {
+            Ok(Some(limit)) => timeout = Some(timeout.map_or(limit, |t| t.min(limit))),
+            Ok(None) => {}
+            Err(why) => panic!("{why}"),
         }
         let nothing_came = self.inbox.park(timeout);
         self.seam.unparked(nothing_came);
-    }
-
-    /// Asks the observer before parking. Panics (at block_on's caller) if
-    /// it finds a deadlock; returns the longest nap it allows.
-    #[track_caller]
-    fn before_park(&self, block_on: Option<TaskRef>) -> Option<Duration> {
-        match self.advise(block_on) {
-            Ok(limit) => limit,
-            Err(why) => panic!("{why}"),
-        }
     }
 
     /// The observer's advice before parking: the longest nap it allows, or
@@ -421,12 +399,6 @@ impl RunLoop {
 
     pub(crate) fn seam(&self) -> &Seam {
         &self.seam
-    }
-
-    /// How many tasks are alive (spawned and not yet finished).
-    #[inline]
-    pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().len()
     }
 
     /// Runs `job` on the blocking pool (blocking.rs).
