@@ -46,6 +46,11 @@
 //! 4. `run_loop.rs`: spawn, `block_on`, one turn, run a task, complete,
 //!    timers, park.
 //!
+//! On a first reading, skip what later features plugged into them: the
+//! waker's `// Speed:` section (wake by value), the inbox's outer waker
+//! (`register_outer`, for [`Executor::run`]), and the observer's advice
+//! before parking (`advise`, for deadlock reports).
+//!
 //! One task's trail through them, spawn to wake to poll:
 //!
 //! 1. [`spawn`] finds the run loop running on this thread and calls
