@@ -227,7 +227,9 @@ impl Bench {
         let mut samples: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
         for _ in 0..self.rounds {
             for (contender, samples) in contenders.iter_mut().zip(&mut samples) {
-                samples.push((contender.run)());
+                let value = (contender.run)();
+                print_sample_ops(value);
+                samples.push(value);
             }
             eprint!(".");
         }
@@ -364,7 +366,23 @@ fn per_op(ops: usize, work: impl FnOnce()) -> f64 {
     // garbage: after futures' join_all frees 1,000,000 small blocks, the
     // next large allocation (ours) paid 7 to 9 ns per future for it.
     drop(std::hint::black_box(Vec::<u8>::with_capacity(200_000)));
+    LAST_SAMPLE_NS.set(ns as f64);
     ns as f64 / ops as f64
+}
+
+thread_local! {
+    /// The nanoseconds `per_op` last measured, before any division.
+    static LAST_SAMPLE_NS: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// For scripts/count_locked (atomic instructions per operation): how many of
+/// the table's operations the sample that just ran timed. A workload may
+/// rescale `per_op`'s result (ping_pong: tasks to round trips), so this is
+/// the measured time over the value the table gets.
+fn print_sample_ops(value: f64) {
+    if std::env::var_os("BENCH_PRINT_OPS").is_some() {
+        eprintln!("sample ops={}", LAST_SAMPLE_NS.get() / value);
+    }
 }
 
 /// Keeps glibc from handing freed memory back to the kernel between
