@@ -48,8 +48,8 @@
 //!
 //! On a first reading, skip what later features plugged into them: the
 //! waker's `// Speed:` section (wake by value), the inbox's outer waker
-//! (`register_outer`, for [`Executor::run`]), and the observer's advice
-//! before parking (`advise`, for deadlock reports).
+//! (the last section of `queues.rs`, for [`Executor::run`]), and the
+//! observer's advice before parking (`advise`, for deadlock reports).
 //!
 //! One task's trail through them, spawn to wake to poll:
 //!

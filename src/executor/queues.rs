@@ -167,32 +167,6 @@ impl<T> Inbox<T> {
         }
     }
 
-    /// `Executor::run`'s way to sleep: leaves `waker` to be woken by the
-    /// next notification, unless something came already. Returns true if
-    /// it registered (nothing came), false if the caller should look again.
-    pub(crate) fn register_outer(&self, waker: &Waker) -> bool {
-        let mut mail = self.mail.lock();
-        if !mail.tasks.is_empty() || mail.notified {
-            return false;
-        }
-        match &mut mail.outer {
-            Some(old) if old.will_wake(waker) => {}
-            slot => {
-                // The old waker's drop is the outer runtime's code: not
-                // under our lock.
-                let old = slot.replace(waker.clone());
-                drop(mail);
-                drop(old);
-            }
-        }
-        true
-    }
-
-    /// Forgets the outer waker (the `Run` that left it is finished).
-    pub(crate) fn take_outer(&self) -> Option<Waker> {
-        self.mail.lock().outer.take()
-    }
-
     /// True if something may have arrived since the last `drain`.
     #[inline]
     pub(crate) fn has_mail(&self) -> bool {
@@ -238,5 +212,33 @@ impl<T> Inbox<T> {
         drop(mail);
         drop(outer);
         tasks
+    }
+
+    // --- the outer waker, for `Executor::run` (skip on a first reading) ---
+
+    /// `Executor::run`'s way to sleep: leaves `waker` to be woken by the
+    /// next notification, unless something came already. Returns true if
+    /// it registered (nothing came), false if the caller should look again.
+    pub(crate) fn register_outer(&self, waker: &Waker) -> bool {
+        let mut mail = self.mail.lock();
+        if !mail.tasks.is_empty() || mail.notified {
+            return false;
+        }
+        match &mut mail.outer {
+            Some(old) if old.will_wake(waker) => {}
+            slot => {
+                // The old waker's drop is the outer runtime's code: not
+                // under our lock.
+                let old = slot.replace(waker.clone());
+                drop(mail);
+                drop(old);
+            }
+        }
+        true
+    }
+
+    /// Forgets the outer waker (the `Run` that left it is finished).
+    pub(crate) fn take_outer(&self) -> Option<Waker> {
+        self.mail.lock().outer.take()
     }
 }
