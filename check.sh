@@ -19,7 +19,8 @@
 #      with a seeded bug no ordinary test binary may hang; about 1-2.5 min)
 #   5. cargo doc, warnings are errors
 #   6. every example, each must exit 0
-#   7. Miri on the unit and integration tests
+#   7. the self-test of scripts/count_locked (needs valgrind; skipped without)
+#   8. Miri on the unit and integration tests
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -88,6 +89,18 @@ for ex in examples/*.rs; do
     cat "target/example-$name.out"; echo "example $name failed"; exit 1; }
   tail -n 3 "target/example-$name.out"
 done
+
+current="locked-instruction counter"; step "$current"
+# scripts/count_locked counts atomic read-modify-writes under callgrind; its
+# self-test checks the count on a program whose answer is known. CI installs
+# valgrind (.ci/run) and requires the test; elsewhere it is skipped without.
+if command -v valgrind >/dev/null 2>&1; then
+  scripts/count_locked/run.sh --self-test
+elif [ "${ASYNC_PRIMER_REQUIRE_VALGRIND:-0}" = 1 ]; then
+  echo "valgrind is not installed"; exit 1
+else
+  echo "skipped: valgrind is not installed (Debian: apt-get install valgrind)"
+fi
 
 current="miri"; step "$current"
 # Sizes are reduced under cfg(miri) in the tests themselves. Isolation is off
