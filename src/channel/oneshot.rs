@@ -238,13 +238,7 @@ impl<T> Sender<T> {
             inner.leave(TX_LEFT, RX_GONE);
             return Ok(());
         }
-        // Take the waker, leave (the waker is ours now, not the channel's),
-        // then wake by value: see the Speed section.
-        let waker = inner.take_waker();
-        inner.leave(TX_LEFT | WAKER_TAKEN, RX_GONE);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        inner.leave_waking_receiver();
         Ok(())
     }
 
@@ -279,12 +273,7 @@ impl<T> Drop for Sender<T> {
             inner.leave(TX_LEFT, RX_GONE);
             return;
         }
-        // As in `send`: take the waker, leave, wake by value.
-        let waker = inner.take_waker();
-        inner.leave(TX_LEFT | WAKER_TAKEN, RX_GONE);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        inner.leave_waking_receiver();
     }
 }
 
@@ -474,6 +463,18 @@ impl<T> Shared<T> {
             // SAFETY: both halves have left, so nobody else will touch the
             // allocation; it came from `Box::leak` in `new`.
             drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+        }
+    }
+
+    /// The sender's `leave` when it saw RX_WAKER set (after sending, or
+    /// dropped unsent): takes the receiver's waker, leaves (the waker is
+    /// ours now, not the channel's), then wakes by value, touching nothing
+    /// of the channel after leaving (see the Speed section).
+    fn leave_waking_receiver(&self) {
+        let waker = self.take_waker();
+        self.leave(TX_LEFT | WAKER_TAKEN, RX_GONE);
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 }
